@@ -34,6 +34,6 @@ public static class RevisionHash
             .Select(p => KeyValuePair.Create(p.Key, Canonicalize(p.Value)))),
         JsonArray array => new JsonArray([.. array.Select(Canonicalize)]),
         null => null,
-        _ => JsonNode.Parse(node.ToJsonString()),
+        _ => node.DeepClone(),
     };
 }

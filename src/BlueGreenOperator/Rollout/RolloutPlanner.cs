@@ -20,7 +20,9 @@ public static class RolloutPlanner
 
     /// <summary>Whether persisting <paramref name="next"/> over <paramref name="current"/> would change anything.</summary>
     public static bool StatusEquals(BlueGreenDeploymentStatus? current, BlueGreenDeploymentStatus? next) =>
-        KubernetesJson.Serialize(current) == KubernetesJson.Serialize(next);
+        current is null || next is null
+            ? ReferenceEquals(current, next)
+            : KubernetesJson.Serialize(current) == KubernetesJson.Serialize(next);
 
     public static BlueGreenDeploymentStatus Clone(BlueGreenDeploymentStatus? status) =>
         status is null ? new BlueGreenDeploymentStatus() : KubernetesJson.Deserialize<BlueGreenDeploymentStatus>(KubernetesJson.Serialize(status));
@@ -195,7 +197,8 @@ public static class RolloutPlanner
                 if (TakeAction(RolloutAction.Rollback))
                     return StartRollback(active, other, "Rollback requested by the rollback action");
                 IgnoreAction("only rollback applies while stabilizing");
-                return Stabilize(revision, active, other, Utc(switchedAt));
+                if (Stabilize(revision, active, other, Utc(switchedAt)) is { } step)
+                    return step;
             }
 
             ClearStandby();
@@ -213,7 +216,8 @@ public static class RolloutPlanner
             return Wait.Instance;
         }
 
-        RolloutStep Stabilize(string revision, ObservedDeployment active, ObservedDeployment? other, DateTime switchedAt)
+        // Returns the step while stabilizing, or null once it is over and the standby is gone.
+        RolloutStep? Stabilize(string revision, ObservedDeployment active, ObservedDeployment? other, DateTime switchedAt)
         {
             var color = active.Color;
             _status.Phase = Phase.Stabilizing;
@@ -248,13 +252,10 @@ public static class RolloutPlanner
 
             if (_now >= end)
             {
-                _status.Message = $"Stabilized: serving revision {revision} from {color.Label()}; {color.Other().Label()} torn down";
                 if (other is { DesiredReplicas: > 0 })
                     return Scale(color.Other(), 0, $"Stabilization over: scaling {color.Other().Label()} to 0");
-                ClearStandby();
-                _status.Phase = Phase.Healthy;
-                _events.Add(new RolloutEvent(EventKind.Normal, "Stabilized", _status.Message));
-                return Wait.Instance;
+                _events.Add(new RolloutEvent(EventKind.Normal, "Stabilized", $"Revision {revision} stabilized on {color.Label()}; {color.Other().Label()} torn down"));
+                return null;
             }
 
             Timer(end);

@@ -1,0 +1,184 @@
+using System.Collections;
+using System.ComponentModel.DataAnnotations;
+using System.Reflection;
+using System.Text.Json.Serialization;
+using BlueGreenOperator.Api;
+using BlueGreenOperator.Rollout;
+using FluentAssertions;
+using k8s;
+using k8s.Models;
+using NUnit.Framework;
+
+namespace BlueGreenOperator.Tests.Api;
+
+/// <summary>The CRD and the C# types describe the same object, field by field, in both directions.</summary>
+[TestFixture]
+public sealed class CrdAgreementTests
+{
+    static readonly string CrdPath = Path.Combine(TestContext.CurrentContext.TestDirectory, "crds", "bluegreendeployments.bluegreen.dev.yaml");
+
+    static V1CustomResourceDefinition LoadCrd() => KubernetesYaml.Deserialize<V1CustomResourceDefinition>(File.ReadAllText(CrdPath));
+
+    static V1JSONSchemaProps Schema() => LoadCrd().Spec.Versions.Single().Schema.OpenAPIV3Schema;
+
+    [Test]
+    public void Should_name_the_resource_as_the_api_constants_do()
+    {
+        var crd = LoadCrd();
+
+        crd.Metadata.Name.Should().Be($"{WellKnown.Plural}.{WellKnown.Group}");
+        crd.Spec.Group.Should().Be(WellKnown.Group);
+        crd.Spec.Names.Kind.Should().Be(WellKnown.Kind);
+        crd.Spec.Names.Plural.Should().Be(WellKnown.Plural);
+        crd.Spec.Names.ShortNames.Should().Equal(WellKnown.ShortName);
+        crd.Spec.Scope.Should().Be("Namespaced");
+        var version = crd.Spec.Versions.Single();
+        version.Name.Should().Be(WellKnown.Version);
+        version.Subresources.Status.Should().NotBeNull();
+        version.AdditionalPrinterColumns.Select(c => c.Name).Should().Equal("Phase", "Active", "Active Version", "Preview Version", "Age");
+    }
+
+    [Test]
+    public void Should_agree_with_the_csharp_types_field_by_field_in_both_directions()
+    {
+        var differences = new List<string>();
+
+        Compare("", typeof(BlueGreenDeployment), Schema(), differences);
+
+        differences.Should().BeEmpty();
+    }
+
+    [Test]
+    public void Should_notice_a_field_missing_from_the_crd()
+    {
+        var schema = Schema();
+        schema.Properties["spec"].Properties["strategy"].Properties.Remove("standbyReplicas");
+        schema.Properties["status"].Properties["analysis"].Properties["runs"].Type = "string";
+        var differences = new List<string>();
+
+        Compare("", typeof(BlueGreenDeployment), schema, differences);
+
+        differences.Should().BeEquivalentTo(
+            ".spec.strategy.standbyReplicas: in C# but not in the CRD",
+            ".status.analysis.runs: C# Int32 is integer, the CRD says string");
+    }
+
+    [Test]
+    public void Should_enumerate_exactly_the_phases_the_planner_uses()
+    {
+        var phases = Schema().Properties["status"].Properties["phase"].EnumProperty.Select(e => e.ToString());
+
+        phases.Should().Equal(Phase.All);
+    }
+
+    [Test]
+    public void Should_enumerate_exactly_the_inference_datatypes_the_validator_accepts()
+    {
+        var datatypes = Items(Items(Schema().Properties["spec"].Properties["smokeTests"])
+            .Properties["inference"].Properties["inputs"]).Properties["datatype"].EnumProperty.Select(e => e.ToString());
+
+        datatypes.Should().BeEquivalentTo(SpecValidator.Datatypes);
+    }
+
+    [Test]
+    public void Should_default_what_the_csharp_types_default()
+    {
+        var strategy = Schema().Properties["spec"].Properties["strategy"].Properties;
+        var defaults = new StrategySpec();
+
+        Number(strategy["progressDeadlineSeconds"].DefaultProperty).Should().Be(defaults.ProgressDeadlineSeconds);
+        Number(strategy["scaleDownDelaySeconds"].DefaultProperty).Should().Be(defaults.ScaleDownDelaySeconds);
+        Number(strategy["standbyReplicas"].DefaultProperty).Should().Be(defaults.StandbyReplicas);
+        Number(strategy["stabilizationSeconds"].DefaultProperty).Should().Be(defaults.StabilizationSeconds);
+        strategy["autoPromote"].DefaultProperty.ToString().Should().BeEquivalentTo(defaults.AutoPromote.ToString());
+    }
+
+    // The model types "items" as object: YAML leaves a plain map there.
+    static V1JSONSchemaProps Items(V1JSONSchemaProps schema) =>
+        schema.Items as V1JSONSchemaProps ?? KubernetesJson.Deserialize<V1JSONSchemaProps>(KubernetesJson.Serialize(schema.Items));
+
+    static long Number(object value) => Convert.ToInt64(value.ToString(), System.Globalization.CultureInfo.InvariantCulture);
+
+    // Walks a C# type and a schema together and records every disagreement of name, type or required-ness.
+    static void Compare(string path, Type type, V1JSONSchemaProps schema, List<string> differences)
+    {
+        if (type == typeof(V1ObjectMeta) || type == typeof(V1PodTemplateSpec))
+        {
+            if (schema.Type != "object")
+                differences.Add($"{path}: expected an object");
+            if (type == typeof(V1PodTemplateSpec) && schema.XKubernetesPreserveUnknownFields != true)
+                differences.Add($"{path}: a pod template must preserve unknown fields");
+            return;
+        }
+
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        var expected = JsonType(underlying);
+        if (schema.Type != expected)
+        {
+            differences.Add($"{path}: C# {underlying.Name} is {expected}, the CRD says {schema.Type}");
+            return;
+        }
+
+        if (expected == "array")
+        {
+            Compare(path + "[]", ElementType(underlying), Items(schema), differences);
+            return;
+        }
+
+        if (expected != "object")
+            return;
+
+        if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(IDictionary<,>))
+        {
+            if (schema.AdditionalProperties is null)
+                differences.Add($"{path}: a map needs additionalProperties");
+            return;
+        }
+
+        var properties = underlying.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Select(p => (Property: p, Name: p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name))
+            .Where(p => p.Name is not null)
+            .ToDictionary(p => p.Name!, p => p.Property);
+        var schemaProperties = schema.Properties ?? new Dictionary<string, V1JSONSchemaProps>();
+
+        foreach (var (name, property) in properties)
+        {
+            if (!schemaProperties.TryGetValue(name, out var child))
+                differences.Add($"{path}.{name}: in C# but not in the CRD");
+            else
+                Compare($"{path}.{name}", property.PropertyType, child, differences);
+        }
+
+        foreach (var name in schemaProperties.Keys.Where(n => !properties.ContainsKey(n)))
+            differences.Add($"{path}.{name}: in the CRD but not in C#");
+
+        if (underlying.Namespace?.StartsWith("k8s", StringComparison.Ordinal) == true)
+            return;
+        var requiredInCSharp = properties.Where(p => p.Value.GetCustomAttribute<RequiredAttribute>() is not null).Select(p => p.Key).Order();
+        var requiredInCrd = (schema.Required ?? []).Order();
+        if (!requiredInCSharp.SequenceEqual(requiredInCrd))
+            differences.Add($"{path}: required is [{string.Join(", ", requiredInCSharp)}] in C#, [{string.Join(", ", requiredInCrd)}] in the CRD");
+    }
+
+    static string JsonType(Type type)
+    {
+        if (type == typeof(string) || type == typeof(DateTime))
+            return "string";
+        if (type == typeof(int) || type == typeof(long))
+            return "integer";
+        if (type == typeof(double))
+            return "number";
+        if (type == typeof(bool))
+            return "boolean";
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IDictionary<,>))
+            return "object";
+        if (typeof(IEnumerable).IsAssignableFrom(type))
+            return "array";
+        return "object";
+    }
+
+    static Type ElementType(Type type) =>
+        type.GetInterfaces().Append(type)
+            .First(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))
+            .GetGenericArguments()[0];
+}
