@@ -1,0 +1,402 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
+
+namespace BlueGreenOperator.Api;
+
+/// <summary>A model server rolled out the blue-green way (<c>bluegreen.dev/v1alpha1</c>).</summary>
+public sealed class BlueGreenDeployment : IKubernetesObject<V1ObjectMeta>, ISpec<BlueGreenDeploymentSpec>, IStatus<BlueGreenDeploymentStatus?>
+{
+    [JsonPropertyName("apiVersion")]
+    public string ApiVersion { get; set; } = WellKnown.ApiVersion;
+
+    [JsonPropertyName("kind")]
+    public string Kind { get; set; } = WellKnown.Kind;
+
+    [JsonPropertyName("metadata")]
+    public V1ObjectMeta Metadata { get; set; } = new();
+
+    [Required]
+    [JsonPropertyName("spec")]
+    public BlueGreenDeploymentSpec Spec { get; set; } = new();
+
+    [JsonPropertyName("status")]
+    public BlueGreenDeploymentStatus? Status { get; set; }
+}
+
+public sealed class BlueGreenDeploymentList : IKubernetesObject<V1ListMeta>, IItems<BlueGreenDeployment>
+{
+    [JsonPropertyName("apiVersion")]
+    public string ApiVersion { get; set; } = WellKnown.ApiVersion;
+
+    [JsonPropertyName("kind")]
+    public string Kind { get; set; } = WellKnown.Kind + "List";
+
+    [JsonPropertyName("metadata")]
+    public V1ListMeta Metadata { get; set; } = new();
+
+    [JsonPropertyName("items")]
+    public IList<BlueGreenDeployment> Items { get; set; } = [];
+}
+
+public sealed class BlueGreenDeploymentSpec
+{
+    /// <summary>Size of the active environment.</summary>
+    [JsonPropertyName("replicas")]
+    public int Replicas { get; set; } = 1;
+
+    [Required]
+    [JsonPropertyName("model")]
+    public ModelSpec Model { get; set; } = new();
+
+    /// <summary>The model server; a change here or in model.version is a new release.</summary>
+    [Required]
+    [JsonPropertyName("template")]
+    public V1PodTemplateSpec Template { get; set; } = new();
+
+    [Required]
+    [JsonPropertyName("service")]
+    public ServiceSpec Service { get; set; } = new();
+
+    [JsonPropertyName("strategy")]
+    public StrategySpec Strategy { get; set; } = new();
+
+    /// <summary>Run before the switch against every ready pod of the new colour.</summary>
+    [JsonPropertyName("smokeTests")]
+    public IList<CheckSpec> SmokeTests { get; set; } = [];
+
+    /// <summary>Run after the switch, during stabilization, against the active pods.</summary>
+    [JsonPropertyName("analysis")]
+    public AnalysisSpec? Analysis { get; set; }
+}
+
+public sealed class ModelSpec
+{
+    [Required]
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    [Required]
+    [JsonPropertyName("version")]
+    public string Version { get; set; } = "";
+}
+
+public sealed class ServiceSpec
+{
+    /// <summary>The active Service, created and owned by the operator.</summary>
+    [Required]
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    /// <summary>Selects the colour under test; defaults to <c>&lt;name&gt;-preview</c>.</summary>
+    [JsonPropertyName("previewName")]
+    public string? PreviewName { get; set; }
+
+    [Required]
+    [JsonPropertyName("ports")]
+    public IList<ServicePortSpec> Ports { get; set; } = [];
+}
+
+public sealed class ServicePortSpec
+{
+    [JsonPropertyName("name")]
+    public string? Name { get; set; }
+
+    [Required]
+    [JsonPropertyName("port")]
+    public int Port { get; set; }
+
+    [Required]
+    [JsonPropertyName("targetPort")]
+    public int TargetPort { get; set; }
+
+    [JsonPropertyName("protocol")]
+    public string Protocol { get; set; } = "TCP";
+}
+
+public sealed class StrategySpec
+{
+    /// <summary>False: stop in Paused until a promote action.</summary>
+    [JsonPropertyName("autoPromote")]
+    public bool AutoPromote { get; set; } = true;
+
+    /// <summary>Size of the new colour while it is tested; defaults to replicas.</summary>
+    [JsonPropertyName("previewReplicas")]
+    public int? PreviewReplicas { get; set; }
+
+    [JsonPropertyName("progressDeadlineSeconds")]
+    public int ProgressDeadlineSeconds { get; set; } = 600;
+
+    [JsonPropertyName("scaleDownDelaySeconds")]
+    public int ScaleDownDelaySeconds { get; set; } = 30;
+
+    [JsonPropertyName("standbyReplicas")]
+    public int StandbyReplicas { get; set; } = 1;
+
+    [JsonPropertyName("stabilizationSeconds")]
+    public int StabilizationSeconds { get; set; } = 3600;
+}
+
+/// <summary>One smoke test or analysis check: exactly one of http, inference or prometheus.</summary>
+public sealed class CheckSpec
+{
+    [Required]
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    [JsonPropertyName("http")]
+    public HttpCheckSpec? Http { get; set; }
+
+    [JsonPropertyName("inference")]
+    public InferenceCheckSpec? Inference { get; set; }
+
+    /// <summary>Analysis only: a PromQL query against the Prometheus the operator is configured with.</summary>
+    [JsonPropertyName("prometheus")]
+    public PrometheusCheckSpec? Prometheus { get; set; }
+
+    /// <summary>A response slower than this fails the check.</summary>
+    [JsonPropertyName("maxLatencyMs")]
+    public int? MaxLatencyMs { get; set; }
+
+    /// <summary>How many times each pod is checked; every attempt must pass.</summary>
+    [JsonPropertyName("repeat")]
+    public int Repeat { get; set; } = 1;
+
+    [JsonPropertyName("timeoutSeconds")]
+    public int TimeoutSeconds { get; set; } = 5;
+}
+
+public sealed class HttpCheckSpec
+{
+    [Required]
+    [JsonPropertyName("port")]
+    public int Port { get; set; }
+
+    [JsonPropertyName("path")]
+    public string Path { get; set; } = "/";
+
+    [JsonPropertyName("method")]
+    public string Method { get; set; } = "GET";
+
+    [JsonPropertyName("headers")]
+    public IDictionary<string, string>? Headers { get; set; }
+
+    [JsonPropertyName("body")]
+    public string? Body { get; set; }
+
+    [JsonPropertyName("expectStatus")]
+    public int ExpectStatus { get; set; } = 200;
+
+    [JsonPropertyName("expectBodyContains")]
+    public string? ExpectBodyContains { get; set; }
+
+    /// <summary>Fields of a JSON response that must equal the given values.</summary>
+    [JsonPropertyName("expectJson")]
+    public IList<JsonFieldExpectation>? ExpectJson { get; set; }
+}
+
+public sealed class JsonFieldExpectation
+{
+    /// <summary>Dot-separated path into the response, e.g. <c>model_version</c> or <c>outputs.0.name</c>.</summary>
+    [Required]
+    [JsonPropertyName("path")]
+    public string Path { get; set; } = "";
+
+    [Required]
+    [JsonPropertyName("equals")]
+    public string EqualTo { get; set; } = "";
+}
+
+/// <summary>An Open Inference Protocol v2 request and the outputs it must produce.</summary>
+public sealed class InferenceCheckSpec
+{
+    [Required]
+    [JsonPropertyName("port")]
+    public int Port { get; set; }
+
+    [Required]
+    [JsonPropertyName("model")]
+    public string Model { get; set; } = "";
+
+    [JsonPropertyName("modelVersion")]
+    public string? ModelVersion { get; set; }
+
+    [Required]
+    [JsonPropertyName("inputs")]
+    public IList<InferenceTensorSpec> Inputs { get; set; } = [];
+
+    [JsonPropertyName("expectOutputs")]
+    public IList<ExpectedOutputSpec> ExpectOutputs { get; set; } = [];
+}
+
+public sealed class InferenceTensorSpec
+{
+    [Required]
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    [Required]
+    [JsonPropertyName("shape")]
+    public IList<long> Shape { get; set; } = [];
+
+    [Required]
+    [JsonPropertyName("datatype")]
+    public string Datatype { get; set; } = "";
+
+    [Required]
+    [JsonPropertyName("data")]
+    public IList<double> Data { get; set; } = [];
+}
+
+public sealed class ExpectedOutputSpec
+{
+    [Required]
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    [Required]
+    [JsonPropertyName("data")]
+    public IList<double> Data { get; set; } = [];
+
+    [JsonPropertyName("tolerance")]
+    public double Tolerance { get; set; }
+}
+
+public sealed class PrometheusCheckSpec
+{
+    [Required]
+    [JsonPropertyName("query")]
+    public string Query { get; set; } = "";
+
+    /// <summary>The query's first sample must be at least this.</summary>
+    [JsonPropertyName("min")]
+    public double? Min { get; set; }
+
+    /// <summary>The query's first sample must be at most this.</summary>
+    [JsonPropertyName("max")]
+    public double? Max { get; set; }
+}
+
+public sealed class AnalysisSpec
+{
+    [JsonPropertyName("intervalSeconds")]
+    public int IntervalSeconds { get; set; } = 15;
+
+    /// <summary>Consecutive failed runs that trigger an automatic rollback.</summary>
+    [JsonPropertyName("failureLimit")]
+    public int FailureLimit { get; set; } = 2;
+
+    [JsonPropertyName("checks")]
+    public IList<CheckSpec> Checks { get; set; } = [];
+}
+
+public sealed class BlueGreenDeploymentStatus
+{
+    [JsonPropertyName("observedGeneration")]
+    public long? ObservedGeneration { get; set; }
+
+    [JsonPropertyName("phase")]
+    public string? Phase { get; set; }
+
+    [JsonPropertyName("activeColor")]
+    public string? ActiveColor { get; set; }
+
+    [JsonPropertyName("activeRevision")]
+    public string? ActiveRevision { get; set; }
+
+    [JsonPropertyName("activeModelVersion")]
+    public string? ActiveModelVersion { get; set; }
+
+    [JsonPropertyName("previewColor")]
+    public string? PreviewColor { get; set; }
+
+    [JsonPropertyName("previewRevision")]
+    public string? PreviewRevision { get; set; }
+
+    [JsonPropertyName("previewModelVersion")]
+    public string? PreviewModelVersion { get; set; }
+
+    /// <summary>The colour that served before the last switch, kept as a warm standby until stabilization ends.</summary>
+    [JsonPropertyName("standbyColor")]
+    public string? StandbyColor { get; set; }
+
+    [JsonPropertyName("standbyRevision")]
+    public string? StandbyRevision { get; set; }
+
+    [JsonPropertyName("standbyModelVersion")]
+    public string? StandbyModelVersion { get; set; }
+
+    /// <summary>A release that failed or was rolled back; not retried until the spec changes or a retry action.</summary>
+    [JsonPropertyName("abortedRevision")]
+    public string? AbortedRevision { get; set; }
+
+    /// <summary>When the colour under test started progressing; the progress deadline counts from here.</summary>
+    [JsonPropertyName("progressStartedAt")]
+    public DateTime? ProgressStartedAt { get; set; }
+
+    /// <summary>The revision whose smoke tests passed, and on how many pods.</summary>
+    [JsonPropertyName("testedRevision")]
+    public string? TestedRevision { get; set; }
+
+    [JsonPropertyName("testedPods")]
+    public int? TestedPods { get; set; }
+
+    [JsonPropertyName("switchedAt")]
+    public DateTime? SwitchedAt { get; set; }
+
+    /// <summary>Time from the switch decision to the Service write being accepted.</summary>
+    [JsonPropertyName("lastSwitchMilliseconds")]
+    public long? LastSwitchMilliseconds { get; set; }
+
+    /// <summary>Set when a rollback was decided; it is carried out across restarts until the standby serves.</summary>
+    [JsonPropertyName("rollbackStartedAt")]
+    public DateTime? RollbackStartedAt { get; set; }
+
+    [JsonPropertyName("analysis")]
+    public AnalysisStatus? Analysis { get; set; }
+
+    [JsonPropertyName("smokeTests")]
+    public IList<CheckResult>? SmokeTests { get; set; }
+
+    [JsonPropertyName("conditions")]
+    public IList<V1Condition>? Conditions { get; set; }
+
+    [JsonPropertyName("message")]
+    public string? Message { get; set; }
+}
+
+public sealed class AnalysisStatus
+{
+    [JsonPropertyName("lastRunAt")]
+    public DateTime? LastRunAt { get; set; }
+
+    [JsonPropertyName("consecutiveFailures")]
+    public int ConsecutiveFailures { get; set; }
+
+    [JsonPropertyName("runs")]
+    public int Runs { get; set; }
+
+    [JsonPropertyName("results")]
+    public IList<CheckResult>? Results { get; set; }
+}
+
+public sealed class CheckResult
+{
+    [Required]
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    [JsonPropertyName("pod")]
+    public string? Pod { get; set; }
+
+    [Required]
+    [JsonPropertyName("passed")]
+    public bool Passed { get; set; }
+
+    [JsonPropertyName("latencyMs")]
+    public long? LatencyMs { get; set; }
+
+    [JsonPropertyName("message")]
+    public string? Message { get; set; }
+}

@@ -1,0 +1,22 @@
+namespace BlueGreenOperator.Api;
+
+/// <summary>Names shared by the CRD, the objects the operator owns and the tools around it.</summary>
+public static class WellKnown
+{
+    public const string Group = "bluegreen.dev";
+    public const string Version = "v1alpha1";
+    public const string ApiVersion = Group + "/" + Version;
+    public const string Kind = "BlueGreenDeployment";
+    public const string Plural = "bluegreendeployments";
+    public const string ShortName = "bgd";
+
+    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
+    public const string ManagedByValue = "bluegreen-operator";
+    public const string InstanceLabel = "app.kubernetes.io/instance";
+    public const string ColorLabel = Group + "/color";
+    public const string RevisionLabel = Group + "/revision";
+    public const string ModelVersionLabel = Group + "/model-version";
+
+    public const string ActionAnnotation = Group + "/action";
+    public const string FieldManager = "bluegreen-operator";
+}
