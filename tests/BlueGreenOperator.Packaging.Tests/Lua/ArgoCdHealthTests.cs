@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 
 namespace BlueGreenOperator.Packaging.Tests.Lua;
 
@@ -42,6 +44,21 @@ internal sealed class ArgoCdHealthTests
             .Select(testCase => (string)testCase.Arguments[0]!);
 
         covered.Should().BeEquivalentTo(SampleRollout.Phases);
+    }
+
+    [Test]
+    public void Should_know_exactly_the_phases_and_status_fields_of_the_crd()
+    {
+        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(SourceTree.ReadText("crds/bluegreendeployments.bluegreen.dev.yaml"));
+        var schema = JsonNode.Parse(KubernetesJson.Serialize(crd.Spec.Versions.Single(v => v.Name == "v1alpha1").Schema.OpenAPIV3Schema))!;
+        var status = schema["properties"]!["status"]!["properties"]!.AsObject();
+
+        status["phase"]!["enum"]!.AsArray().Select(phase => (string?)phase).Should().Equal(SampleRollout.Phases);
+        var sample = SampleRollout.Status(SampleRollout.InPhase("Degraded", "any"));
+        sample["abortedRevision"] = "8f1e2a44";
+        status.Select(field => field.Key).Should().Contain(sample.Select(field => field.Key), "the samples use only status fields the operator can write");
+        status["conditions"]!["items"]!["properties"]!.AsObject().Select(field => field.Key)
+            .Should().Contain(sample["conditions"]![0]!.AsObject().Select(field => field.Key));
     }
 
     [Test]
