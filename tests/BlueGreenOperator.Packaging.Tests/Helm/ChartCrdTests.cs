@@ -1,3 +1,5 @@
+using k8s.Models;
+
 namespace BlueGreenOperator.Packaging.Tests.Helm;
 
 [TestFixture]
@@ -33,6 +35,17 @@ internal sealed class ChartCrdTests
         {
             File.ReadAllText(file).Should().NotContain("PLACEHOLDER");
         }
+    }
+
+    [Test]
+    public async Task Should_install_the_blue_green_deployment_crd_with_the_chart()
+    {
+        var chart = await HelmCli.RenderAsync("--include-crds");
+
+        var crd = chart.Single<V1CustomResourceDefinition>();
+        crd.Metadata.Name.Should().Be("bluegreendeployments.bluegreen.dev");
+        crd.Spec.Names.ShortNames.Should().Contain("bgd");
+        crd.Spec.Versions.Should().ContainSingle(v => v.Name == "v1alpha1" && v.Served && v.Storage);
     }
 
     private static IEnumerable<string> Names(string directory) =>
