@@ -129,6 +129,17 @@ internal sealed class ChartWorkloadTests
         budget.Spec.Selector.MatchLabels.Should().Equal(chart.Single<V1Deployment>().Spec.Selector.MatchLabels);
     }
 
+    [TestCase("1.20.2", "policy/v1beta1")]
+    [TestCase("1.21.0", "policy/v1")]
+    [TestCase("1.35.0", "policy/v1")]
+    public async Task Should_use_the_disruption_budget_api_the_cluster_serves(string kubeVersion, string apiVersion)
+    {
+        var result = await HelmCli.TemplateAsync([.. HelmCli.Variant("ha-values.yaml"), "--kube-version", kubeVersion]);
+
+        result.ExitCode.Should().Be(0, result.Describe());
+        result.StandardOutput.Should().Contain($"apiVersion: {apiVersion}\nkind: PodDisruptionBudget");
+    }
+
     [Test]
     public async Task Should_refuse_several_replicas_without_leader_election()
     {

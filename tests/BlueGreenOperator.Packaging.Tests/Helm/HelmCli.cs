@@ -15,6 +15,12 @@ internal static class HelmCli
     public static Task<CommandResult> TemplateAsync(params string[] arguments) =>
         RunAsync(["template", ReleaseName, ChartPath, "--namespace", ReleaseNamespace, .. arguments]);
 
+    /// <summary>A client-side dry-run install: renders NOTES.txt too, without contacting a cluster.</summary>
+    public static Task<CommandResult> InstallDryRunAsync(params string[] arguments) =>
+        RunAsync(["install", ReleaseName, ChartPath, "--namespace", ReleaseNamespace, "--dry-run=client", .. arguments]);
+
+    public static Task<string> BinaryPathAsync() => Binary.Value;
+
     public static async Task<RenderedChart> RenderAsync(params string[] arguments)
     {
         var result = await TemplateAsync(arguments);
