@@ -19,7 +19,7 @@ internal sealed class ChartCrdTests
         foreach (var name in Names(source))
         {
             File.ReadAllBytes(Path.Combine(chart, name)).Should().Equal(
-                File.ReadAllBytes(Path.Combine(source, name)), "charts/bluegreen-operator/crds/{0} is a copy of crds/{0}", name);
+                File.ReadAllBytes(Path.Combine(source, name)), "charts/bluegreen-operator/crds/{0} is a copy of crds/{0} (run hack/sync-chart-crds.sh)", name);
         }
     }
 
