@@ -26,6 +26,8 @@ builder.Logging.AddSimpleConsole(options =>
     options.SingleLine = true;
     options.TimestampFormat = "HH:mm:ss.fff ";
 });
+// One log line per request would drown the knobs' messages; lifetime events stay visible.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.WebHost.UseUrls($"http://{settings.BindAddress}:{settings.Port}");
 var app = builder.Build();
 var logger = app.Logger;

@@ -14,12 +14,12 @@ internal static class OpenInferenceEndpoints
         app.MapGet("/v2/health/ready", () => readiness.IsReady ? Results.Ok() : Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/v2", () => Results.Json(
             new ServerMetadata("model-server", typeof(OpenInferenceEndpoints).Assembly.GetName().Version?.ToString(3) ?? "1.0.0", []),
-            ProtocolJsonContext.Default.ServerMetadata));
+            ProtocolJsonContext.Readable.ServerMetadata));
 
         app.MapGet("/v2/models/{name}", (string name) => WhenServed(signature, name, null, () =>
-            Results.Json(model.Metadata(), ProtocolJsonContext.Default.ModelMetadata)));
+            Results.Json(model.Metadata(), ProtocolJsonContext.Readable.ModelMetadata)));
         app.MapGet("/v2/models/{name}/versions/{version}", (string name, string version) => WhenServed(signature, name, version, () =>
-            Results.Json(model.Metadata(), ProtocolJsonContext.Default.ModelMetadata)));
+            Results.Json(model.Metadata(), ProtocolJsonContext.Readable.ModelMetadata)));
         app.MapGet("/v2/models/{name}/ready", (string name) => WhenServed(signature, name, null, () => ReadyStatus(signature, readiness)));
         app.MapGet("/v2/models/{name}/versions/{version}/ready", (string name, string version) =>
             WhenServed(signature, name, version, () => ReadyStatus(signature, readiness)));
@@ -66,7 +66,7 @@ internal static class OpenInferenceEndpoints
             {
                 await Results.Json(
                         new ErrorResponse($"Injected failure of inference request #{decision.RequestNumber} (ERROR_RATE={settings.ErrorRate})."),
-                        ProtocolJsonContext.Default.ErrorResponse,
+                        ProtocolJsonContext.Readable.ErrorResponse,
                         statusCode: StatusCodes.Status500InternalServerError)
                     .ExecuteAsync(context);
             }
@@ -98,7 +98,7 @@ internal static class OpenInferenceEndpoints
         try
         {
             var batch = InferenceRequestParser.Parse(body.GetBuffer().AsMemory(0, (int)body.Length), signature);
-            return Results.Json(model.Infer(batch), ProtocolJsonContext.Default.InferenceResponse);
+            return Results.Json(model.Infer(batch), ProtocolJsonContext.Readable.InferenceResponse);
         }
         catch (InvalidInferenceRequestException e)
         {
@@ -109,7 +109,7 @@ internal static class OpenInferenceEndpoints
     private static IResult ReadyStatus(ModelSignature signature, ModelReadiness readiness) =>
         Results.Json(
             new ModelReadyStatus(signature.ModelName, signature.Version, readiness.IsReady),
-            ProtocolJsonContext.Default.ModelReadyStatus,
+            ProtocolJsonContext.Readable.ModelReadyStatus,
             statusCode: readiness.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
 
     private static IResult WhenServed(ModelSignature signature, string name, string? version, Func<IResult> answer) =>
@@ -123,7 +123,7 @@ internal static class OpenInferenceEndpoints
             : null;
 
     private static IResult Error(int statusCode, string message) =>
-        Results.Json(new ErrorResponse(message), ProtocolJsonContext.Default.ErrorResponse, statusCode: statusCode);
+        Results.Json(new ErrorResponse(message), ProtocolJsonContext.Readable.ErrorResponse, statusCode: statusCode);
 
     /// <summary>Marks the routes that count as inference requests for metrics and fault knobs.</summary>
     private sealed class InferenceRoute

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace ModelServer.Inference;
@@ -48,4 +50,9 @@ internal sealed record ErrorResponse([property: JsonPropertyName("error")] strin
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(long[]))]
 [JsonSerializable(typeof(float[]))]
-internal sealed partial class ProtocolJsonContext : JsonSerializerContext;
+internal sealed partial class ProtocolJsonContext : JsonSerializerContext
+{
+    /// <summary>Error messages quote names with ' and &lt;=; keep them readable instead of \u-escaped.</summary>
+    public static ProtocolJsonContext Readable { get; } =
+        new(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}
