@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ModelServer.Inference;
 using ModelServer.Iris;
 using ModelServer.Serving;
@@ -20,6 +19,8 @@ catch (InvalidSettingException e)
     return 2;
 }
 
+var training = TrainedModel.TrainInBackground(settings.ModelVersion);
+
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.AddSimpleConsole(options =>
 {
@@ -32,13 +33,6 @@ builder.WebHost.UseUrls($"http://{settings.BindAddress}:{settings.Port}");
 var app = builder.Build();
 var logger = app.Logger;
 
-var training = Stopwatch.StartNew();
-var samples = IrisDataSet.Load();
-var classifier = ModelVersions.Train(settings.ModelVersion, samples);
-logger.LogInformation(
-    "Trained model {Model} version {Version} in {TrainingMs} ms: {Trainer}; accuracy on the {Rows} iris rows {Accuracy:P2}",
-    settings.ModelName, settings.ModelVersion, training.ElapsedMilliseconds, ModelVersions.Describe(settings.ModelVersion),
-    samples.Count, classifier.Accuracy(samples));
 logger.LogInformation(
     "Knobs: STARTUP_DELAY_SECONDS={StartupDelay} NEVER_READY={NeverReady} WRONG_PREDICTIONS={WrongPredictions} " +
     "ADDED_LATENCY_MS={AddedLatency} ERROR_RATE={ErrorRate} CRASH_AFTER_REQUESTS={CrashAfter}",
@@ -46,13 +40,33 @@ logger.LogInformation(
     settings.AddedLatency.TotalMilliseconds, settings.ErrorRate, settings.CrashAfterRequests?.ToString() ?? "off");
 
 var signature = new ModelSignature(settings.ModelName, settings.ModelVersion, IrisDataSet.FeatureCount, IrisDataSet.ClassCount);
-var model = new ServedModel(signature, classifier, settings.WrongPredictions);
-var readiness = new ModelReadiness(settings, TimeProvider.System);
+var model = new ServedModel(signature, training, settings.WrongPredictions);
+var readiness = new ModelReadiness(settings, training, TimeProvider.System);
 var metrics = new InferenceMetrics(settings);
 
 app.UseInferenceInstrumentation(metrics, new FaultInjection(settings), settings, logger);
 app.MapOpenInference(model, readiness);
 app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
 
+_ = LogTrainingAsync();
 await app.RunAsync();
 return 0;
+
+async Task LogTrainingAsync()
+{
+    try
+    {
+        var trained = await training;
+        logger.LogInformation(
+            "Trained model {Model} version {Version} in {TrainingMs:F0} ms: {Trainer}; accuracy on the {Rows} iris rows {Accuracy:P2}",
+            settings.ModelName, trained.Version, trained.Took.TotalMilliseconds, ModelVersions.Describe(trained.Version),
+            trained.Rows, trained.Accuracy);
+    }
+    catch (Exception e) when (e is InvalidOperationException or FormatException)
+    {
+        // A server that can never become ready is better restarted than left running.
+        logger.LogCritical(e, "Training model {Model} version {Version} failed", settings.ModelName, settings.ModelVersion);
+        Environment.ExitCode = 1;
+        app.Lifetime.StopApplication();
+    }
+}

@@ -11,13 +11,13 @@ public sealed class FaultKnobTests
 {
     private const string Labels = "model=\"iris\",version=\"v1\"";
 
-    private static Task<ModelServerProcess> StartWith(string knob, string value) =>
-        ModelServerProcess.StartAsync(new Dictionary<string, string> { [knob] = value });
+    private static Task<ModelServerProcess> StartWith(string knob, string value, bool untilReady = true) =>
+        ModelServerProcess.StartAsync(new Dictionary<string, string> { [knob] = value }, untilReady: untilReady);
 
     [Test]
     public async Task Should_be_live_at_once_and_ready_only_after_the_startup_delay()
     {
-        await using var server = await StartWith("STARTUP_DELAY_SECONDS", "3");
+        await using var server = await StartWith("STARTUP_DELAY_SECONDS", "3", untilReady: false);
 
         (await server.GetAsync("/v2/health/live")).Status.Should().Be(HttpStatusCode.OK);
         (await server.GetAsync("/v2/health/ready")).Status.Should().Be(HttpStatusCode.ServiceUnavailable);
@@ -34,7 +34,7 @@ public sealed class FaultKnobTests
     [Test]
     public async Task Should_never_become_ready_when_told_so()
     {
-        await using var server = await StartWith("NEVER_READY", "true");
+        await using var server = await StartWith("NEVER_READY", "true", untilReady: false);
 
         for (var i = 0; i < 5; i++)
         {

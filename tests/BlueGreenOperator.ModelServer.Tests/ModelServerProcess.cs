@@ -54,13 +54,13 @@ internal sealed class ModelServerProcess : IAsyncDisposable
         typeof(ModelServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "ModelServerAssembly").Value!;
 
-    /// <summary>Starts the server and waits until it is live (not necessarily ready).</summary>
+    /// <summary>Starts the server and waits until it is ready, or only live when <paramref name="untilReady"/> is false.</summary>
     public static async Task<ModelServerProcess> StartAsync(
-        IReadOnlyDictionary<string, string>? environment = null, bool portAsArgument = false)
+        IReadOnlyDictionary<string, string>? environment = null, bool portAsArgument = false, bool untilReady = true)
     {
         var port = FreeLoopbackPort();
         var server = Launch(environment, port, portAsArgument);
-        await server.WaitUntilLiveAsync();
+        await server.WaitUntilAsync(untilReady ? "/v2/health/ready" : "/v2/health/live");
         return server;
     }
 
@@ -156,7 +156,7 @@ internal sealed class ModelServerProcess : IAsyncDisposable
         process.Dispose();
     }
 
-    private async Task WaitUntilLiveAsync()
+    private async Task WaitUntilAsync(string healthPath)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
@@ -168,7 +168,7 @@ internal sealed class ModelServerProcess : IAsyncDisposable
 
             try
             {
-                using var response = await Client.GetAsync("/v2/health/live");
+                using var response = await Client.GetAsync(healthPath);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -182,7 +182,7 @@ internal sealed class ModelServerProcess : IAsyncDisposable
             await Task.Delay(50);
         }
 
-        throw new TimeoutException($"The model server did not become live within 60 s:\n{Output}");
+        throw new TimeoutException($"The model server did not answer {healthPath} within 60 s:\n{Output}");
     }
 
     private static async Task<JsonNode?> ReadJsonAsync(HttpResponseMessage response)

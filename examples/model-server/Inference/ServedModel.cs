@@ -3,12 +3,14 @@ using ModelServer.Iris;
 namespace ModelServer.Inference;
 
 /// <summary>The one trained model this process serves, answering validated batches.</summary>
-internal sealed class ServedModel(ModelSignature signature, IIrisClassifier classifier, bool wrongPredictions)
+/// <remarks>Answers only once readiness says training has completed.</remarks>
+internal sealed class ServedModel(ModelSignature signature, Task<TrainedModel> training, bool wrongPredictions)
 {
     public ModelSignature Signature => signature;
 
     public InferenceResponse Infer(InferenceBatch batch)
     {
+        var classifier = training.Result.Classifier;
         var rows = batch.Rows.Count;
         var classes = new long[rows];
         var probabilities = new float[rows * signature.ClassCount];

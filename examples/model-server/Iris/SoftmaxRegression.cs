@@ -5,21 +5,26 @@ namespace ModelServer.Iris;
 /// <summary>Multinomial logistic regression on the raw features, trained by full-batch gradient descent.</summary>
 internal sealed class SoftmaxRegression(double[,] weights, double[] bias) : IIrisClassifier
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double[] Probabilities(ReadOnlySpan<double> features)
     {
-        var logits = new double[IrisDataSet.ClassCount];
-        for (var c = 0; c < logits.Length; c++)
+        var probabilities = new double[IrisDataSet.ClassCount];
+        Probabilities(features, probabilities);
+        return probabilities;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Probabilities(ReadOnlySpan<double> features, Span<double> probabilities)
+    {
+        for (var c = 0; c < probabilities.Length; c++)
         {
-            logits[c] = bias[c];
+            probabilities[c] = bias[c];
             for (var f = 0; f < IrisDataSet.FeatureCount; f++)
             {
-                logits[c] += weights[c, f] * features[f];
+                probabilities[c] += weights[c, f] * features[f];
             }
         }
 
-        IrisClassifierExtensions.Softmax(logits);
-        return logits;
+        IrisClassifierExtensions.Softmax(probabilities);
     }
 
     // Runs once per pod start: compile optimized at once instead of interpreting-quality tier-0 code.
@@ -30,15 +35,16 @@ internal sealed class SoftmaxRegression(double[,] weights, double[] bias) : IIri
         var bias = new double[IrisDataSet.ClassCount];
         var weightGradient = new double[IrisDataSet.ClassCount, IrisDataSet.FeatureCount];
         var biasGradient = new double[IrisDataSet.ClassCount];
+        Span<double> p = stackalloc double[IrisDataSet.ClassCount];
+        var model = new SoftmaxRegression(weights, bias);
 
         for (var epoch = 0; epoch < epochs; epoch++)
         {
             Array.Clear(weightGradient);
             Array.Clear(biasGradient);
-            var model = new SoftmaxRegression(weights, bias);
             foreach (var sample in samples)
             {
-                var p = model.Probabilities(sample.Features);
+                model.Probabilities(sample.Features, p);
                 for (var c = 0; c < IrisDataSet.ClassCount; c++)
                 {
                     // Gradient of cross-entropy with respect to the logit: p - onehot.

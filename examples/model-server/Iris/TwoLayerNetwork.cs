@@ -12,10 +12,15 @@ internal sealed class TwoLayerNetwork(
 {
     private int HiddenUnits => hiddenBias.Length;
 
-    public double[] Probabilities(ReadOnlySpan<double> features) => Forward(features, new double[HiddenUnits]);
+    public double[] Probabilities(ReadOnlySpan<double> features)
+    {
+        var output = new double[IrisDataSet.ClassCount];
+        Forward(features, new double[HiddenUnits], output);
+        return output;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private double[] Forward(ReadOnlySpan<double> features, double[] hidden)
+    private void Forward(ReadOnlySpan<double> features, Span<double> hidden, Span<double> output)
     {
         Span<double> x = stackalloc double[IrisDataSet.FeatureCount];
         scaling.Apply(features, x);
@@ -30,7 +35,6 @@ internal sealed class TwoLayerNetwork(
             hidden[h] = Math.Tanh(sum);
         }
 
-        var output = new double[IrisDataSet.ClassCount];
         for (var c = 0; c < output.Length; c++)
         {
             output[c] = outputBias[c];
@@ -41,7 +45,6 @@ internal sealed class TwoLayerNetwork(
         }
 
         IrisClassifierExtensions.Softmax(output);
-        return output;
     }
 
     // Runs once per pod start: compile optimized at once instead of interpreting-quality tier-0 code.
@@ -80,6 +83,7 @@ internal sealed class TwoLayerNetwork(
         var gb2 = new double[IrisDataSet.ClassCount];
         var hidden = new double[hiddenUnits];
         var outputError = new double[IrisDataSet.ClassCount];
+        Span<double> p = stackalloc double[IrisDataSet.ClassCount];
         Span<double> x = stackalloc double[IrisDataSet.FeatureCount];
 
         for (var epoch = 0; epoch < epochs; epoch++)
@@ -90,7 +94,7 @@ internal sealed class TwoLayerNetwork(
             Array.Clear(gb2);
             foreach (var sample in samples)
             {
-                var p = network.Forward(sample.Features, hidden);
+                network.Forward(sample.Features, hidden, p);
                 scaling.Apply(sample.Features, x);
                 for (var c = 0; c < outputError.Length; c++)
                 {
