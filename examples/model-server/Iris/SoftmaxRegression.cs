@@ -15,15 +15,7 @@ internal sealed class SoftmaxRegression(double[,] weights, double[] bias) : IIri
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Probabilities(ReadOnlySpan<double> features, Span<double> probabilities)
     {
-        for (var c = 0; c < probabilities.Length; c++)
-        {
-            probabilities[c] = bias[c];
-            for (var f = 0; f < IrisDataSet.FeatureCount; f++)
-            {
-                probabilities[c] += weights[c, f] * features[f];
-            }
-        }
-
+        DenseLayer.Forward(weights, bias, features[..IrisDataSet.FeatureCount], probabilities);
         IrisClassifierExtensions.Softmax(probabilities);
     }
 
@@ -57,14 +49,7 @@ internal sealed class SoftmaxRegression(double[,] weights, double[] bias) : IIri
                 }
             }
 
-            for (var c = 0; c < IrisDataSet.ClassCount; c++)
-            {
-                bias[c] -= learningRate * biasGradient[c] / samples.Count;
-                for (var f = 0; f < IrisDataSet.FeatureCount; f++)
-                {
-                    weights[c, f] -= learningRate * ((weightGradient[c, f] / samples.Count) + (l2 * weights[c, f]));
-                }
-            }
+            DenseLayer.Descend(weights, bias, weightGradient, biasGradient, samples.Count, learningRate, l2);
         }
 
         return new SoftmaxRegression(weights, bias);

@@ -24,26 +24,13 @@ internal sealed class TwoLayerNetwork(
     {
         Span<double> x = stackalloc double[IrisDataSet.FeatureCount];
         scaling.Apply(features, x);
+        DenseLayer.Forward(hiddenWeights, hiddenBias, x, hidden);
         for (var h = 0; h < hidden.Length; h++)
         {
-            var sum = hiddenBias[h];
-            for (var f = 0; f < x.Length; f++)
-            {
-                sum += hiddenWeights[h, f] * x[f];
-            }
-
-            hidden[h] = Math.Tanh(sum);
+            hidden[h] = Math.Tanh(hidden[h]);
         }
 
-        for (var c = 0; c < output.Length; c++)
-        {
-            output[c] = outputBias[c];
-            for (var h = 0; h < hidden.Length; h++)
-            {
-                output[c] += outputWeights[c, h] * hidden[h];
-            }
-        }
-
+        DenseLayer.Forward(outputWeights, outputBias, hidden, output);
         IrisClassifierExtensions.Softmax(output);
     }
 
@@ -124,53 +111,10 @@ internal sealed class TwoLayerNetwork(
                 }
             }
 
-            var n = samples.Count;
-            for (var h = 0; h < hiddenUnits; h++)
-            {
-                b1[h] -= learningRate * gb1[h] / n;
-                for (var f = 0; f < IrisDataSet.FeatureCount; f++)
-                {
-                    w1[h, f] -= learningRate * ((gw1[h, f] / n) + (l2 * w1[h, f]));
-                }
-            }
-
-            for (var c = 0; c < IrisDataSet.ClassCount; c++)
-            {
-                b2[c] -= learningRate * gb2[c] / n;
-                for (var h = 0; h < hiddenUnits; h++)
-                {
-                    w2[c, h] -= learningRate * ((gw2[c, h] / n) + (l2 * w2[c, h]));
-                }
-            }
+            DenseLayer.Descend(w1, b1, gw1, gb1, samples.Count, learningRate, l2);
+            DenseLayer.Descend(w2, b2, gw2, gb2, samples.Count, learningRate, l2);
         }
 
         return network;
-    }
-}
-
-/// <summary>Per-feature mean and standard deviation learned from the training data.</summary>
-internal sealed record FeatureScaling(double[] Mean, double[] StandardDeviation)
-{
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Apply(ReadOnlySpan<double> features, Span<double> scaled)
-    {
-        for (var f = 0; f < scaled.Length; f++)
-        {
-            scaled[f] = (features[f] - Mean[f]) / StandardDeviation[f];
-        }
-    }
-
-    public static FeatureScaling Fit(IReadOnlyList<IrisSample> samples)
-    {
-        var mean = new double[IrisDataSet.FeatureCount];
-        var deviation = new double[IrisDataSet.FeatureCount];
-        for (var f = 0; f < mean.Length; f++)
-        {
-            mean[f] = samples.Average(s => s.Features[f]);
-            var m = mean[f];
-            deviation[f] = Math.Sqrt(samples.Average(s => (s.Features[f] - m) * (s.Features[f] - m)));
-        }
-
-        return new FeatureScaling(mean, deviation);
     }
 }
