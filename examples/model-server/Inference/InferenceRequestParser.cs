@@ -114,7 +114,7 @@ internal static class InferenceRequestParser
         }
 
         var values = new List<double>((int)shape[0] * featureCount);
-        Flatten(data, datatype, name, values);
+        Flatten(data, datatype, name, shape, 0, values);
         var expected = shape[0] * featureCount;
         if (values.Count != expected)
         {
@@ -146,17 +146,36 @@ internal static class InferenceRequestParser
             .ToArray();
     }
 
-    private static void Flatten(JsonElement element, string datatype, string name, List<double> values)
+    /// <summary>
+    /// Appends the values row-major. An array of arrays must match the shape at its depth, so that
+    /// [[1, 2], [3, 4, 5, 6, 7, 8]] is refused for shape [2, 4] although it holds 8 values.
+    /// </summary>
+    private static void Flatten(JsonElement element, string datatype, string name, long[] shape, int dimension, List<double> values)
     {
+        var nested = element.GetArrayLength() > 0 && element[0].ValueKind == JsonValueKind.Array;
+        var expectedLength = nested ? shape[dimension] : shape[dimension..].Aggregate(1L, (product, size) => product * size);
+        if ((nested && dimension >= shape.Length - 1) || ((dimension > 0 || nested) && element.GetArrayLength() != expectedLength))
+        {
+            throw new InvalidInferenceRequestException(
+                $"Input '{name}' has nested data that does not match shape [{string.Join(", ", shape)}] at dimension {dimension}.");
+        }
+
         foreach (var item in element.EnumerateArray())
         {
-            if (item.ValueKind == JsonValueKind.Array)
+            if (nested != (item.ValueKind == JsonValueKind.Array))
             {
-                Flatten(item, datatype, name, values);
-                continue;
+                throw new InvalidInferenceRequestException(
+                    $"Input '{name}' mixes numbers and arrays at dimension {dimension} of its data.");
             }
 
-            values.Add(ReadNumber(item, datatype, name, values.Count));
+            if (nested)
+            {
+                Flatten(item, datatype, name, shape, dimension + 1, values);
+            }
+            else
+            {
+                values.Add(ReadNumber(item, datatype, name, values.Count));
+            }
         }
     }
 
