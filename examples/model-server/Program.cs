@@ -50,7 +50,7 @@ app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version
 
 _ = LogTrainingAsync();
 await app.RunAsync();
-return 0;
+return Environment.ExitCode;
 
 async Task LogTrainingAsync()
 {
