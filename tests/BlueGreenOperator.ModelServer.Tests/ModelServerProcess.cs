@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -90,11 +91,11 @@ internal sealed class ModelServerProcess : IAsyncDisposable
         if (portAsArgument)
         {
             start.ArgumentList.Add("--port");
-            start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            start.ArgumentList.Add(port.ToString(CultureInfo.InvariantCulture));
         }
         else
         {
-            start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            start.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
         }
 
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
@@ -119,7 +120,7 @@ internal sealed class ModelServerProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as the kubelet does when a pod is deleted.</summary>
     public async Task TerminateAsync()
     {
-        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
     }
 

@@ -92,7 +92,7 @@ public sealed class ModelVersionTests
     {
         await using var server = await ModelServerProcess.StartExpectingExitAsync(new Dictionary<string, string> { ["MODEL_VERSION"] = "v9" });
 
-        server.ExitCode.Should().NotBe(0);
+        server.ExitCode.Should().Be(2);
         server.Output.Should().Contain("MODEL_VERSION 'v9' is unknown").And.Contain("v1, v2");
     }
 }
