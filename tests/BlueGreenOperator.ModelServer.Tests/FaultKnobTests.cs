@@ -60,6 +60,30 @@ public sealed class FaultKnobTests
     }
 
     [Test]
+    public async Task Should_let_exactly_one_of_several_replicas_claim_the_wrong_predictions()
+    {
+        var claim = Path.Combine(Path.GetTempPath(), $"model-server-claim-{Guid.NewGuid():N}");
+        try
+        {
+            var knobs = new Dictionary<string, string> { ["WRONG_PREDICTIONS_CLAIM_FILE"] = claim };
+            await using var first = await ModelServerProcess.StartAsync(knobs);
+            await using var second = await ModelServerProcess.StartAsync(knobs);
+            await using var third = await ModelServerProcess.StartAsync(knobs);
+
+            var classes = new List<long>();
+            foreach (var server in new[] { first, second, third })
+                classes.Add(Classes((await server.InferAsync(Request(Setosa))).Body)[0]);
+
+            classes.Should().BeEquivalentTo(new long[] { 0, 0, 1 }, "the first to claim the file predicts the next class, the others are right");
+            File.Exists(claim).Should().BeTrue();
+        }
+        finally
+        {
+            File.Delete(claim);
+        }
+    }
+
+    [Test]
     public async Task Should_delay_every_inference_by_the_added_latency()
     {
         await using var server = await StartWith("ADDED_LATENCY_MS", "400");

@@ -71,7 +71,7 @@ internal sealed record ServerSettings(
             ModelVersion: version,
             StartupDelay: TimeSpan.FromSeconds(NonNegative("STARTUP_DELAY_SECONDS", Value("STARTUP_DELAY_SECONDS"))),
             NeverReady: Flag("NEVER_READY", Value("NEVER_READY")),
-            WrongPredictions: Flag("WRONG_PREDICTIONS", Value("WRONG_PREDICTIONS")),
+            WrongPredictions: Flag("WRONG_PREDICTIONS", Value("WRONG_PREDICTIONS")) || ClaimsWrongPredictions(Value("WRONG_PREDICTIONS_CLAIM_FILE")),
             AddedLatency: TimeSpan.FromMilliseconds(NonNegative("ADDED_LATENCY_MS", Value("ADDED_LATENCY_MS"))),
             ErrorRate: errorRate,
             CrashAfterRequests: crashAfter);
@@ -84,6 +84,25 @@ internal sealed record ServerSettings(
 
     private static double NonNegative(string key, string? text) =>
         Number(key, text, 0) is var value and >= 0 ? value : throw new InvalidSettingException($"{key} must not be negative, got '{text}'.");
+
+    // Several replicas share one host file system here: the first to create the file is the one bad replica.
+    private static bool ClaimsWrongPredictions(string? claimFile)
+    {
+        if (string.IsNullOrEmpty(claimFile))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var claim = new FileStream(claimFile, FileMode.CreateNew, FileAccess.Write);
+            return true;
+        }
+        catch (IOException) when (File.Exists(claimFile))
+        {
+            return false;
+        }
+    }
 
     private static bool Flag(string key, string? text) =>
         text is null ? false
