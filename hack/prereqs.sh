@@ -3,8 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(etcd-server iproute2 lua5.1 python3 npm)
-commands=(etcd ip lua5.1 python3 npm)
+packages=(etcd-server iproute2 lua5.1 python3 npm jq curl)
+commands=(etcd ip lua5.1 python3 npm jq curl)
 missing=()
 for i in "${!commands[@]}"; do
   command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")
