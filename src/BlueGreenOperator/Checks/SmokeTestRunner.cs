@@ -26,7 +26,6 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
             ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(3),
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-            MaxConnectionsPerServer = 4,
         })
         {
             // Each attempt carries its own deadline from the check's timeoutSeconds.
