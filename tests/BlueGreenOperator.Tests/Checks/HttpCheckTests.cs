@@ -7,29 +7,21 @@ namespace BlueGreenOperator.Tests.Checks;
 
 /// <summary>HTTP checks against a real local server: what is sent and how the answer is judged.</summary>
 [TestFixture]
-public sealed class HttpCheckTests
+public sealed class HttpCheckTests : AgainstModelServer
 {
-    ModelServer model = null!;
-
-    [SetUp]
-    public async Task StartModelServer() => model = await ModelServer.StartAsync();
-
-    [TearDown]
-    public async Task StopModelServer() => await model.DisposeAsync();
-
     [Test]
     public async Task Should_pass_a_readiness_check_on_every_pod()
     {
-        var report = await RunAsync(Pods(3), Http("ready", new HttpCheckSpec { Port = model.Port, Path = "/v2/health/ready" }));
+        var report = await RunAsync(Pods(3), Http("ready", new HttpCheckSpec { Port = Model.Port, Path = "/v2/health/ready" }));
 
         report.Passed.Should().BeTrue(report.Summary);
-        model.Received.Should().HaveCount(3).And.OnlyContain(r => r.Method == "GET" && r.PathAndQuery == "/v2/health/ready");
+        Model.Received.Should().HaveCount(3).And.OnlyContain(r => r.Method == "GET" && r.PathAndQuery == "/v2/health/ready");
     }
 
     [Test]
     public async Task Should_fail_on_an_unexpected_status()
     {
-        var report = await RunAsync(Pods(1), Http("ready", new HttpCheckSpec { Port = model.Port, Path = "/v2/health/live" }));
+        var report = await RunAsync(Pods(1), Http("ready", new HttpCheckSpec { Port = Model.Port, Path = "/v2/health/live" }));
 
         report.Results.Single().Message.Should().Be("""status 404, expected 200; body: {"error":"not found"}""");
     }
@@ -37,7 +29,7 @@ public sealed class HttpCheckTests
     [Test]
     public async Task Should_accept_the_status_the_check_expects()
     {
-        var report = await RunAsync(Pods(1), Http("gone", new HttpCheckSpec { Port = model.Port, Path = "/v2/health/live", ExpectStatus = 404 }));
+        var report = await RunAsync(Pods(1), Http("gone", new HttpCheckSpec { Port = Model.Port, Path = "/v2/health/live", ExpectStatus = 404 }));
 
         report.Passed.Should().BeTrue(report.Summary);
     }
@@ -47,7 +39,7 @@ public sealed class HttpCheckTests
     {
         var check = Http("echo", new HttpCheckSpec
         {
-            Port = model.Port,
+            Port = Model.Port,
             Path = "/v2/models/iris/infer?trace=1",
             Method = "post",
             Headers = new Dictionary<string, string> { ["X-Probe"] = "smoke", ["Authorization"] = "Bearer t0ken" },
@@ -57,7 +49,7 @@ public sealed class HttpCheckTests
         var report = await RunAsync(Pods(1), check);
 
         report.Passed.Should().BeTrue(report.Summary);
-        var request = model.Received.Single();
+        var request = Model.Received.Single();
         request.Method.Should().Be("POST");
         request.PathAndQuery.Should().Be("/v2/models/iris/infer?trace=1");
         request.Headers["X-Probe"].Should().Be("smoke");
@@ -69,17 +61,17 @@ public sealed class HttpCheckTests
     [Test]
     public async Task Should_send_a_body_that_is_not_json_as_plain_text_unless_a_content_type_header_says_otherwise()
     {
-        var plain = Http("plain", new HttpCheckSpec { Port = model.Port, Path = "/echo", Method = "PUT", Body = "hello", ExpectStatus = 404 });
+        var plain = Http("plain", new HttpCheckSpec { Port = Model.Port, Path = "/echo", Method = "PUT", Body = "hello", ExpectStatus = 404 });
         var typed = Http("typed", new HttpCheckSpec
         {
-            Port = model.Port, Path = "/echo", Method = "PUT", Body = "a,b", ExpectStatus = 404,
+            Port = Model.Port, Path = "/echo", Method = "PUT", Body = "a,b", ExpectStatus = 404,
             Headers = new Dictionary<string, string> { ["Content-Type"] = "text/csv" },
         });
 
         var report = await RunAsync(Pods(1), plain, typed);
 
         report.Passed.Should().BeTrue(report.Summary);
-        model.Received.Select(r => (r.Method, r.ContentType, r.Body)).Should().Equal(
+        Model.Received.Select(r => (r.Method, r.ContentType, r.Body)).Should().Equal(
             ("PUT", "text/plain; charset=utf-8", "hello"),
             ("PUT", "text/csv", "a,b"));
     }
@@ -87,8 +79,8 @@ public sealed class HttpCheckTests
     [Test]
     public async Task Should_check_that_the_body_contains_a_text()
     {
-        var found = Http("has-name", new HttpCheckSpec { Port = model.Port, Path = "/v2/models/iris", ExpectBodyContains = "\"platform\":\"sklearn\"" });
-        var missing = Http("has-onnx", new HttpCheckSpec { Port = model.Port, Path = "/v2/models/iris", ExpectBodyContains = "onnx" });
+        var found = Http("has-name", new HttpCheckSpec { Port = Model.Port, Path = "/v2/models/iris", ExpectBodyContains = "\"platform\":\"sklearn\"" });
+        var missing = Http("has-onnx", new HttpCheckSpec { Port = Model.Port, Path = "/v2/models/iris", ExpectBodyContains = "onnx" });
 
         var report = await RunAsync(Pods(1), found, missing);
 
@@ -128,7 +120,7 @@ public sealed class HttpCheckTests
     {
         var check = Http("json", new HttpCheckSpec
         {
-            Port = model.Port, Path = "/v2/health/ready",
+            Port = Model.Port, Path = "/v2/health/ready",
             ExpectJson = [new JsonFieldExpectation { Path = "ready", EqualTo = "true" }],
         });
 
@@ -140,25 +132,25 @@ public sealed class HttpCheckTests
     [Test]
     public async Task Should_refuse_a_path_that_is_a_url_without_sending_anything()
     {
-        var report = await RunAsync(Pods(1), Http("escape", new HttpCheckSpec { Port = model.Port, Path = "http://example.com/steal" }));
+        var report = await RunAsync(Pods(1), Http("escape", new HttpCheckSpec { Port = Model.Port, Path = "http://example.com/steal" }));
 
         report.Passed.Should().BeFalse();
         report.Results.Single().Message.Should().StartWith("refused to send: path \"http://example.com/steal\"");
-        model.Received.Should().BeEmpty();
+        Model.Received.Should().BeEmpty();
     }
 
     [Test]
     public async Task Should_report_an_invalid_method_as_a_failed_check()
     {
-        var report = await RunAsync(Pods(1), Http("bad", new HttpCheckSpec { Port = model.Port, Path = "/", Method = "GET /x" }));
+        var report = await RunAsync(Pods(1), Http("bad", new HttpCheckSpec { Port = Model.Port, Path = "/", Method = "GET /x" }));
 
         report.Results.Single().Message.Should().Be("method \"GET /x\" is not an HTTP method");
-        model.Received.Should().BeEmpty();
+        Model.Received.Should().BeEmpty();
     }
 
     CheckSpec MetadataField(string path, string value) => Http("metadata", new HttpCheckSpec
     {
-        Port = model.Port,
+        Port = Model.Port,
         Path = "/v2/models/iris",
         ExpectJson = [new JsonFieldExpectation { Path = path, EqualTo = value }],
     });

@@ -10,20 +10,12 @@ namespace BlueGreenOperator.Tests.Checks;
 
 /// <summary>Golden predictions against a real local OIP v2 model server, on every pod.</summary>
 [TestFixture]
-public sealed class InferenceCheckTests
+public sealed class InferenceCheckTests : AgainstModelServer
 {
-    ModelServer model = null!;
-
-    [SetUp]
-    public async Task StartModelServer() => model = await ModelServer.StartAsync();
-
-    [TearDown]
-    public async Task StopModelServer() => await model.DisposeAsync();
-
     [Test]
     public async Task Should_pass_when_every_pod_predicts_the_golden_output()
     {
-        var report = await RunAsync(Pods(3), Golden(model.Port));
+        var report = await RunAsync(Pods(3), Golden(Model.Port));
 
         report.Passed.Should().BeTrue(report.Summary);
         report.PodsTested.Should().Be(3);
@@ -31,15 +23,15 @@ public sealed class InferenceCheckTests
         report.Revision.Should().Be(Revision);
         report.Results.Select(r => r.Pod).Should().Equal("fraud-model-green-0", "fraud-model-green-1", "fraud-model-green-2");
         report.Results.Should().OnlyContain(r => r.Name == "golden" && r.Passed && r.LatencyMs >= 0);
-        model.InferRequests.Should().Be(3);
+        Model.InferRequests.Should().Be(3);
     }
 
     [Test]
     public async Task Should_send_the_inputs_as_an_open_inference_protocol_request()
     {
-        await RunAsync(Pods(1), Golden(model.Port));
+        await RunAsync(Pods(1), Golden(Model.Port));
 
-        var request = model.Received.Single();
+        var request = Model.Received.Single();
         request.Method.Should().Be("POST");
         request.PathAndQuery.Should().Be("/v2/models/iris/infer");
         request.ContentType.Should().StartWith("application/json");
@@ -54,20 +46,20 @@ public sealed class InferenceCheckTests
     [Test]
     public async Task Should_call_the_versioned_endpoint_when_a_model_version_is_set()
     {
-        var report = await RunAsync(Pods(1), Golden(model.Port, edit: c => c.Inference!.ModelVersion = "3"));
+        var report = await RunAsync(Pods(1), Golden(Model.Port, edit: c => c.Inference!.ModelVersion = "3"));
 
         report.Passed.Should().BeTrue(report.Summary);
-        model.Received.Single().PathAndQuery.Should().Be("/v2/models/iris/versions/3/infer");
+        Model.Received.Single().PathAndQuery.Should().Be("/v2/models/iris/versions/3/infer");
     }
 
     [Test]
     public async Task Should_fail_only_the_pod_that_predicts_wrongly_and_name_expected_and_actual()
     {
         // The third pod is reached through the IPv4-mapped IPv6 spelling of the same loopback address.
-        model.For("::ffff:127.0.0.1", new ModelBehaviour { Prediction = [2] });
+        Model.For("::ffff:127.0.0.1", new ModelBehaviour { Prediction = [2] });
         var pods = new[] { Pods(2)[0], Pods(2)[1], new CheckTarget("fraud-model-green-2", "::ffff:127.0.0.1") };
 
-        var report = await RunAsync(pods, Golden(model.Port));
+        var report = await RunAsync(pods, Golden(Model.Port));
 
         report.Passed.Should().BeFalse();
         report.PodsTested.Should().Be(3);
@@ -81,9 +73,9 @@ public sealed class InferenceCheckTests
     [Test]
     public async Task Should_accept_a_prediction_within_the_tolerance()
     {
-        model.Behaviour = new ModelBehaviour { Prediction = [0.52, 0.48] };
+        Model.Behaviour = new ModelBehaviour { Prediction = [0.52, 0.48] };
 
-        var report = await RunAsync(Pods(1), Golden(model.Port, expect: [0.5, 0.5], tolerance: 0.05));
+        var report = await RunAsync(Pods(1), Golden(Model.Port, expect: [0.5, 0.5], tolerance: 0.05));
 
         report.Passed.Should().BeTrue(report.Summary);
     }
@@ -91,9 +83,9 @@ public sealed class InferenceCheckTests
     [Test]
     public async Task Should_reject_a_prediction_outside_the_tolerance()
     {
-        model.Behaviour = new ModelBehaviour { Prediction = [0.52, 0.48] };
+        Model.Behaviour = new ModelBehaviour { Prediction = [0.52, 0.48] };
 
-        var report = await RunAsync(Pods(1), Golden(model.Port, expect: [0.5, 0.5], tolerance: 0.01));
+        var report = await RunAsync(Pods(1), Golden(Model.Port, expect: [0.5, 0.5], tolerance: 0.01));
 
         report.Passed.Should().BeFalse();
         report.Results.Single().Message.Should().Contain("element 0: 0.52 vs 0.5, tolerance 0.01");
@@ -102,18 +94,18 @@ public sealed class InferenceCheckTests
     [Test]
     public async Task Should_flatten_nested_output_data()
     {
-        model.Behaviour = new ModelBehaviour { Prediction = [0.1, 0.9, 0.8, 0.2], NestedRows = true };
+        Model.Behaviour = new ModelBehaviour { Prediction = [0.1, 0.9, 0.8, 0.2], NestedRows = true };
 
-        var report = await RunAsync(Pods(1), Golden(model.Port, expect: [0.1, 0.9, 0.8, 0.2]));
+        var report = await RunAsync(Pods(1), Golden(Model.Port, expect: [0.1, 0.9, 0.8, 0.2]));
 
         report.Passed.Should().BeTrue(report.Summary);
-        model.Received.Should().ContainSingle();
+        Model.Received.Should().ContainSingle();
     }
 
     [Test]
     public async Task Should_compare_boolean_outputs_as_one_and_zero()
     {
-        var check = Golden(model.Port);
+        var check = Golden(Model.Port);
         check.Inference!.ExpectOutputs = [new ExpectedOutputSpec { Name = "output-1", Data = [1] }];
 
         (await RunAsync(Pods(1), check)).Passed.Should().BeTrue();
@@ -125,9 +117,9 @@ public sealed class InferenceCheckTests
     [Test]
     public async Task Should_fail_when_the_element_count_differs()
     {
-        model.Behaviour = new ModelBehaviour { Prediction = [0, 0] };
+        Model.Behaviour = new ModelBehaviour { Prediction = [0, 0] };
 
-        var report = await RunAsync(Pods(1), Golden(model.Port, expect: [0]));
+        var report = await RunAsync(Pods(1), Golden(Model.Port, expect: [0]));
 
         report.Results.Single().Message.Should().Contain("expected 1 values [0], actual 2 values [0, 0]");
     }
@@ -135,7 +127,7 @@ public sealed class InferenceCheckTests
     [Test]
     public async Task Should_fail_when_an_expected_output_is_missing()
     {
-        var check = Golden(model.Port);
+        var check = Golden(Model.Port);
         check.Inference!.ExpectOutputs = [new ExpectedOutputSpec { Name = "probabilities", Data = [1] }];
 
         var report = await RunAsync(Pods(1), check);
@@ -146,9 +138,9 @@ public sealed class InferenceCheckTests
     [Test]
     public async Task Should_fail_on_a_server_error_with_status_and_body()
     {
-        model.Behaviour = new ModelBehaviour { Status = 500, RawBody = """{"error":"model not loaded"}""" };
+        Model.Behaviour = new ModelBehaviour { Status = 500, RawBody = """{"error":"model not loaded"}""" };
 
-        var report = await RunAsync(Pods(1), Golden(model.Port));
+        var report = await RunAsync(Pods(1), Golden(Model.Port));
 
         report.Passed.Should().BeFalse();
         report.Results.Single().Message.Should().Be("""status 500, expected 200; body: {"error":"model not loaded"}""");
@@ -157,9 +149,9 @@ public sealed class InferenceCheckTests
     [Test]
     public async Task Should_fail_on_malformed_json_and_limit_the_body_excerpt()
     {
-        model.Behaviour = new ModelBehaviour { RawBody = "{\"outputs\": [" + new string('x', 1000) };
+        Model.Behaviour = new ModelBehaviour { RawBody = "{\"outputs\": [" + new string('x', 1000) };
 
-        var report = await RunAsync(Pods(1), Golden(model.Port));
+        var report = await RunAsync(Pods(1), Golden(Model.Port));
 
         var message = report.Results.Single().Message!;
         message.Should().StartWith("inference response is not valid JSON");
@@ -170,9 +162,9 @@ public sealed class InferenceCheckTests
     [Test]
     public async Task Should_fail_when_an_output_holds_strings()
     {
-        model.Behaviour = new ModelBehaviour { RawBody = """{"outputs":[{"name":"output-0","shape":[1],"datatype":"BYTES","data":["setosa"]}]}""" };
+        Model.Behaviour = new ModelBehaviour { RawBody = """{"outputs":[{"name":"output-0","shape":[1],"datatype":"BYTES","data":["setosa"]}]}""" };
 
-        var report = await RunAsync(Pods(1), Golden(model.Port));
+        var report = await RunAsync(Pods(1), Golden(Model.Port));
 
         report.Results.Single().Message.Should().StartWith("output \"output-0\" holds string data, not numbers or booleans");
     }
@@ -180,9 +172,9 @@ public sealed class InferenceCheckTests
     [Test]
     public async Task Should_fail_a_response_slower_than_max_latency()
     {
-        model.Behaviour = new ModelBehaviour { Delay = TimeSpan.FromMilliseconds(400) };
+        Model.Behaviour = new ModelBehaviour { Delay = TimeSpan.FromMilliseconds(400) };
 
-        var report = await RunAsync(Pods(1), Golden(model.Port, edit: c => c.MaxLatencyMs = 100));
+        var report = await RunAsync(Pods(1), Golden(Model.Port, edit: c => c.MaxLatencyMs = 100));
 
         var result = report.Results.Single();
         result.Passed.Should().BeFalse();
@@ -193,7 +185,7 @@ public sealed class InferenceCheckTests
     [Test]
     public async Task Should_pass_a_response_within_max_latency()
     {
-        var report = await RunAsync(Pods(1), Golden(model.Port, edit: c => c.MaxLatencyMs = 10_000));
+        var report = await RunAsync(Pods(1), Golden(Model.Port, edit: c => c.MaxLatencyMs = 10_000));
 
         report.Passed.Should().BeTrue(report.Summary);
     }
@@ -201,46 +193,46 @@ public sealed class InferenceCheckTests
     [Test]
     public async Task Should_time_out_a_pod_that_does_not_answer()
     {
-        model.Behaviour = new ModelBehaviour { Delay = TimeSpan.FromSeconds(30) };
+        Model.Behaviour = new ModelBehaviour { Delay = TimeSpan.FromSeconds(30) };
 
-        var report = await RunAsync(Pods(1), Golden(model.Port, edit: c => c.TimeoutSeconds = 1));
+        var report = await RunAsync(Pods(1), Golden(Model.Port, edit: c => c.TimeoutSeconds = 1));
 
         var result = report.Results.Single();
         result.Passed.Should().BeFalse();
-        result.Message.Should().Be($"timed out after 1 s (127.0.0.1:{model.Port})");
+        result.Message.Should().Be($"timed out after 1 s (127.0.0.1:{Model.Port})");
         result.LatencyMs.Should().BeGreaterThan(500, "a timed-out attempt counts with the time it waited");
     }
 
     [Test]
     public async Task Should_count_every_repeat_as_a_request()
     {
-        var report = await RunAsync(Pods(3), Golden(model.Port, edit: c => c.Repeat = 4));
+        var report = await RunAsync(Pods(3), Golden(Model.Port, edit: c => c.Repeat = 4));
 
         report.Passed.Should().BeTrue(report.Summary);
-        model.InferRequests.Should().Be(12);
+        Model.InferRequests.Should().Be(12);
         report.Results.Should().OnlyContain(r => r.Message == $"4 of 4 attempts passed, worst {r.LatencyMs} ms");
     }
 
     [Test]
     public async Task Should_fail_when_a_later_attempt_fails()
     {
-        model.Behaviour = new ModelBehaviour { ChangeAtRequest = 2, Later = new ModelBehaviour { Prediction = [1] } };
+        Model.Behaviour = new ModelBehaviour { ChangeAtRequest = 2, Later = new ModelBehaviour { Prediction = [1] } };
 
-        var report = await RunAsync(Pods(1), Golden(model.Port, edit: c => c.Repeat = 3));
+        var report = await RunAsync(Pods(1), Golden(Model.Port, edit: c => c.Repeat = 3));
 
         report.Passed.Should().BeFalse();
         report.Results.Single().Message.Should().StartWith("attempt 2 of 3: output \"output-0\": expected [0], actual [1]");
-        model.InferRequests.Should().Be(2, "the first failing attempt decides the check");
+        Model.InferRequests.Should().Be(2, "the first failing attempt decides the check");
     }
 
     [Test]
     public async Task Should_bound_how_many_pods_are_checked_at_once()
     {
-        model.Behaviour = new ModelBehaviour { Delay = TimeSpan.FromMilliseconds(300) };
+        Model.Behaviour = new ModelBehaviour { Delay = TimeSpan.FromMilliseconds(300) };
 
-        var report = await RunAsync(Pods(20), Golden(model.Port));
+        var report = await RunAsync(Pods(20), Golden(Model.Port));
 
         report.Passed.Should().BeTrue(report.Summary);
-        model.MaxInFlight.Should().BeInRange(2, SmokeTestRunner.MaxParallelPods);
+        Model.MaxInFlight.Should().BeInRange(2, SmokeTestRunner.MaxParallelPods);
     }
 }
