@@ -32,7 +32,7 @@ builder.Services.AddSingleton<IKubernetes>(client);
 builder.Services.AddSingleton(requestCounter);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<ClusterAccess>();
-builder.Services.AddSingleton(_ => CheckClients.CreateHttpClient());
+builder.Services.AddSingleton(_ => SmokeTestRunner.CreateHttpClient());
 builder.Services.AddSingleton(sp => new PrometheusClient(sp.GetRequiredService<HttpClient>(), string.IsNullOrEmpty(settings.PrometheusUrl) ? null : new Uri(settings.PrometheusUrl)));
 builder.Services.AddSingleton<SmokeTestRunner>();
 builder.Services.AddSingleton<IReconciler, RolloutReconciler>();

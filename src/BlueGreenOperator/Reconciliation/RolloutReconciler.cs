@@ -29,14 +29,14 @@ internal sealed class RolloutReconciler(ClusterAccess cluster, SmokeTestRunner c
         var decidedAt = Stopwatch.GetTimestamp();
         if (plan.Step is RunSmokeTests smoke)
         {
-            var report = await RunChecksAsync(resource, smoke.Color, smoke.Revision, resource.Spec.SmokeTests, "smoke", cancellationToken);
+            var report = await RunChecksAsync(resource, smoke.Color, smoke.Revision, resource.Spec.SmokeTests, analysis: false, cancellationToken);
             observed = observed with { SmokeTests = report };
             plan = RolloutPlanner.Plan(observed);
             decidedAt = Stopwatch.GetTimestamp();
         }
         else if (plan.Step is RunAnalysis analysis)
         {
-            var report = await RunChecksAsync(resource, analysis.Color, analysis.Revision, resource.Spec.Analysis?.Checks ?? [], "analysis", cancellationToken);
+            var report = await RunChecksAsync(resource, analysis.Color, analysis.Revision, resource.Spec.Analysis?.Checks ?? [], analysis: true, cancellationToken);
             observed = observed with { Analysis = report };
             plan = RolloutPlanner.Plan(observed);
             decidedAt = Stopwatch.GetTimestamp();
@@ -91,11 +91,13 @@ internal sealed class RolloutReconciler(ClusterAccess cluster, SmokeTestRunner c
         return plan.RequeueAfter is { } after ? ReconcileResult.RequeueAfter(after) : ReconcileResult.Done;
     }
 
-    async Task<CheckReport> RunChecksAsync(BlueGreenDeployment resource, Color color, string revision, IList<CheckSpec> specs, string kind, CancellationToken ct)
+    async Task<CheckReport> RunChecksAsync(BlueGreenDeployment resource, Color color, string revision, IList<CheckSpec> specs, bool analysis, CancellationToken ct)
     {
         var pods = await cluster.ReadyPodsAsync(resource, color, revision, ct);
-        var report = await checks.RunAsync(color, revision, pods, [.. specs], kind, ct);
-        logger.LogInformation("{Kind} checks on {Color} at {Revision}: {Summary}", kind, color.Label(), revision, report.Summary);
+        var report = analysis
+            ? await checks.RunAnalysisAsync(color, revision, pods, [.. specs], ct)
+            : await checks.RunAsync(color, revision, pods, [.. specs], ct);
+        logger.LogInformation("{Kind} checks on {Color} at {Revision}: {Summary}", analysis ? "Analysis" : "Smoke", color.Label(), revision, report.Summary);
         return report;
     }
 }
