@@ -121,7 +121,7 @@ internal sealed class Controller : IDisposable
         {
             logger.LogWarning("Controller {Controller}: reconciles still running after {Timeout}; cancelling them", options.Name, options.ShutdownTimeout);
             await abort.CancelAsync();
-            await all.WaitAsync(TimeSpan.FromSeconds(5), time).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            await all.WaitAsync(TimeSpan.FromSeconds(5), time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         logger.LogInformation("Controller {Controller} workers stopped", options.Name);

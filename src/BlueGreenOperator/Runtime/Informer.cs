@@ -81,7 +81,7 @@ internal sealed class Informer<T>(
         finally
         {
             await stop.CancelAsync();
-            await resync.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            await resync.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -111,7 +111,7 @@ internal sealed class Informer<T>(
             catch (Exception e)
             {
                 logger.LogWarning(e, "Informer {Informer}: list or watch failed; relisting in {Backoff}", name, backoff);
-                await Task.Delay(backoff, time, ct).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                await Task.Delay(backoff, time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.MaxErrorBackoff.Ticks));
             }
         }

@@ -15,7 +15,7 @@ internal sealed record LeaderElectionOptions
     public string LeaseNamespace { get; init; } = "default";
 
     /// <summary>Unique per process; the pod name plus a random suffix is a good choice.</summary>
-    public string Identity { get; init; } = $"{Environment.MachineName}-{Guid.NewGuid():N}"[..Math.Min(63, Environment.MachineName.Length + 33)];
+    public string Identity { get; init; } = $"{Environment.MachineName}-{Guid.NewGuid():N}";
 
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -85,16 +85,26 @@ internal sealed class LeaderElection(IKubernetes client, LeaderElectionOptions o
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                 }
+                catch (Exception e)
+                {
+                    // The elector lets transport errors (API server unreachable) escape; keep competing.
+                    logger.LogWarning(e, "Leader election on {Namespace}/{Lease} stopped with an error; retrying", options.LeaseNamespace, options.LeaseName);
+                }
 
                 // The elector returns when renewal failed or on shutdown; finish the term's work before competing again.
                 await termWork;
                 term?.Dispose();
                 term = null;
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    await Task.Delay(options.RetryPeriod, cancellationToken)
+                        .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
             }
         }
         finally
         {
-            await termWork.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            await termWork.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await ReleaseAsync(leaseLock);
         }
     }

@@ -32,7 +32,7 @@ public sealed class ApiRequestCounterTests
     {
         server.Stop();
         server.Close();
-        await serving.ContinueWith(static _ => { }, TaskScheduler.Default);
+        await serving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     [Test]
