@@ -11,64 +11,46 @@ internal static class KubernetesListWatch
     // Like client-go's reflector: the server ends each watch after a random 5 to 10 minutes, and we re-watch from the last resourceVersion.
     private static int WatchTimeoutSeconds() => 300 + Random.Shared.Next(300);
 
-    public static ListWatch<V1Deployment> Deployments(IKubernetes client, string? ns, string? labelSelector) => new(
-        async ct =>
-        {
-            var list = ns is null
-                ? await client.AppsV1.ListDeploymentForAllNamespacesAsync(labelSelector: labelSelector, cancellationToken: ct)
-                : await client.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: labelSelector, cancellationToken: ct);
-            return new ListResult<V1Deployment>([.. list.Items ?? []], list.Metadata.ResourceVersion);
-        },
-        (resourceVersion, ct) => SurfaceErrors(
-            onError => ns is null
-                ? client.AppsV1.WatchListDeploymentForAllNamespacesAsync(
-                    allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
-                    timeoutSeconds: WatchTimeoutSeconds(), onError: onError, cancellationToken: ct)
-                : client.AppsV1.WatchListNamespacedDeploymentAsync(
-                    ns, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
-                    timeoutSeconds: WatchTimeoutSeconds(), onError: onError, cancellationToken: ct),
-            ct));
+    public static ListWatch<V1Deployment> Deployments(IKubernetes client, string? ns, string? labelSelector) => Build<V1Deployment, V1DeploymentList>(
+        ct => ns is null
+            ? client.AppsV1.ListDeploymentForAllNamespacesAsync(labelSelector: labelSelector, cancellationToken: ct)
+            : client.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: labelSelector, cancellationToken: ct),
+        (resourceVersion, timeoutSeconds, onError, ct) => ns is null
+            ? client.AppsV1.WatchListDeploymentForAllNamespacesAsync(
+                allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
+                timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: ct)
+            : client.AppsV1.WatchListNamespacedDeploymentAsync(
+                ns, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
+                timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: ct));
 
-    public static ListWatch<V1Service> Services(IKubernetes client, string? ns, string? labelSelector) => new(
-        async ct =>
-        {
-            var list = ns is null
-                ? await client.CoreV1.ListServiceForAllNamespacesAsync(labelSelector: labelSelector, cancellationToken: ct)
-                : await client.CoreV1.ListNamespacedServiceAsync(ns, labelSelector: labelSelector, cancellationToken: ct);
-            return new ListResult<V1Service>([.. list.Items ?? []], list.Metadata.ResourceVersion);
-        },
-        (resourceVersion, ct) => SurfaceErrors(
-            onError => ns is null
-                ? client.CoreV1.WatchListServiceForAllNamespacesAsync(
-                    allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
-                    timeoutSeconds: WatchTimeoutSeconds(), onError: onError, cancellationToken: ct)
-                : client.CoreV1.WatchListNamespacedServiceAsync(
-                    ns, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
-                    timeoutSeconds: WatchTimeoutSeconds(), onError: onError, cancellationToken: ct),
-            ct));
+    public static ListWatch<V1Service> Services(IKubernetes client, string? ns, string? labelSelector) => Build<V1Service, V1ServiceList>(
+        ct => ns is null
+            ? client.CoreV1.ListServiceForAllNamespacesAsync(labelSelector: labelSelector, cancellationToken: ct)
+            : client.CoreV1.ListNamespacedServiceAsync(ns, labelSelector: labelSelector, cancellationToken: ct),
+        (resourceVersion, timeoutSeconds, onError, ct) => ns is null
+            ? client.CoreV1.WatchListServiceForAllNamespacesAsync(
+                allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
+                timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: ct)
+            : client.CoreV1.WatchListNamespacedServiceAsync(
+                ns, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
+                timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: ct));
 
-    public static ListWatch<V1Pod> Pods(IKubernetes client, string? ns, string? labelSelector) => new(
-        async ct =>
-        {
-            var list = ns is null
-                ? await client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: labelSelector, cancellationToken: ct)
-                : await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: ct);
-            return new ListResult<V1Pod>([.. list.Items ?? []], list.Metadata.ResourceVersion);
-        },
-        (resourceVersion, ct) => SurfaceErrors(
-            onError => ns is null
-                ? client.CoreV1.WatchListPodForAllNamespacesAsync(
-                    allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
-                    timeoutSeconds: WatchTimeoutSeconds(), onError: onError, cancellationToken: ct)
-                : client.CoreV1.WatchListNamespacedPodAsync(
-                    ns, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
-                    timeoutSeconds: WatchTimeoutSeconds(), onError: onError, cancellationToken: ct),
-            ct));
+    public static ListWatch<V1Pod> Pods(IKubernetes client, string? ns, string? labelSelector) => Build<V1Pod, V1PodList>(
+        ct => ns is null
+            ? client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: labelSelector, cancellationToken: ct)
+            : client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: ct),
+        (resourceVersion, timeoutSeconds, onError, ct) => ns is null
+            ? client.CoreV1.WatchListPodForAllNamespacesAsync(
+                allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
+                timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: ct)
+            : client.CoreV1.WatchListNamespacedPodAsync(
+                ns, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
+                timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: ct));
 
     /// <summary>A custom resource (group/version/plural), deserialised into <typeparamref name="T"/> with <see cref="KubernetesJson"/>.</summary>
     public static ListWatch<T> CustomResources<T>(
         IKubernetes client, string group, string version, string plural, string? ns, string? labelSelector = null)
-        where T : IKubernetesObject<V1ObjectMeta> => new(
+        where T : IKubernetesObject<V1ObjectMeta> => Build<T, CustomResourceList<T>>(
         async ct =>
         {
             using var response = ns is null
@@ -76,24 +58,34 @@ internal static class KubernetesListWatch
                     group, version, plural, labelSelector: labelSelector, cancellationToken: ct)
                 : await client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(
                     group, version, ns, plural, labelSelector: labelSelector, cancellationToken: ct);
-            var list = ToTyped<CustomResourceList<T>>(response.Body);
-            return new ListResult<T>([.. list.Items ?? []], list.Metadata?.ResourceVersion ?? string.Empty);
+            return ToTyped<CustomResourceList<T>>(response.Body);
         },
-        (resourceVersion, ct) => SurfaceErrors(
-            onError =>
-            {
-                var response = ns is null
-                    ? client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync(
-                        group, version, plural, allowWatchBookmarks: true, labelSelector: labelSelector,
-                        resourceVersion: resourceVersion, timeoutSeconds: WatchTimeoutSeconds(), watch: true, cancellationToken: ct)
-                    : client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(
-                        group, version, ns, plural, allowWatchBookmarks: true, labelSelector: labelSelector,
-                        resourceVersion: resourceVersion, timeoutSeconds: WatchTimeoutSeconds(), watch: true, cancellationToken: ct);
+        (resourceVersion, timeoutSeconds, onError, ct) =>
+        {
+            var response = ns is null
+                ? client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync(
+                    group, version, plural, allowWatchBookmarks: true, labelSelector: labelSelector,
+                    resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, watch: true, cancellationToken: ct)
+                : client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(
+                    group, version, ns, plural, allowWatchBookmarks: true, labelSelector: labelSelector,
+                    resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, watch: true, cancellationToken: ct);
 #pragma warning disable CS0618 // The suggested replacement yields untyped objects; this overload deserialises each event straight into T.
-                return response.WatchAsync<T, object>(onError, ct);
+            return response.WatchAsync<T, object>(onError, ct);
 #pragma warning restore CS0618
-            },
-            ct));
+        });
+
+    /// <summary>Turns a list call and a watch call into a <see cref="ListWatch{T}"/> whose watch throws on errors.</summary>
+    private static ListWatch<T> Build<T, TList>(
+        Func<CancellationToken, Task<TList>> list,
+        Func<string, int, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> watch)
+        where T : IKubernetesObject<V1ObjectMeta>
+        where TList : IKubernetesObject<V1ListMeta>, IItems<T> => new(
+        async ct =>
+        {
+            var listed = await list(ct);
+            return new ListResult<T>([.. listed.Items ?? []], listed.Metadata?.ResourceVersion ?? string.Empty);
+        },
+        (resourceVersion, ct) => SurfaceErrors(onError => watch(resourceVersion, WatchTimeoutSeconds(), onError, ct), ct));
 
     private static TTyped ToTyped<TTyped>(object body) => body switch
     {

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using BlueGreenOperator.Runtime;
 using FluentAssertions;
 using k8s;
@@ -23,6 +25,7 @@ public sealed class ControllerTests
     private CancellationTokenSource stopWorkers = null!;
     private Task informersRunning = null!;
     private Task workersRunning = null!;
+    private string controllerName = null!;
 
     [SetUp]
     public void SetUp()
@@ -34,6 +37,7 @@ public sealed class ControllerTests
         logger = new CapturingLogger<Controller>();
         stopInformers = new CancellationTokenSource();
         stopWorkers = new CancellationTokenSource();
+        controllerName = $"test-{Guid.NewGuid():N}";
     }
 
     [TearDown]
@@ -123,19 +127,15 @@ public sealed class ControllerTests
         deployments.NextList("1");
         Start();
 
-        (await reconciler.NextKey()).Should().Be(key);
-        await Until(() => controller.Failures == 1 && controller.Queue.NumRequeues(key) == 1);
-        time.Advance(TimeSpan.FromMilliseconds(4));
-        await Task.Delay(50);
-        reconciler.Keys.Should().HaveCount(1, "the first retry waits 5 ms");
-        time.Advance(TimeSpan.FromMilliseconds(1));
-
-        (await reconciler.NextKey()).Should().Be(key);
-        await Until(() => controller.Failures == 2 && controller.Queue.NumRequeues(key) == 2);
-        time.Advance(TimeSpan.FromMilliseconds(9));
-        await Task.Delay(50);
-        reconciler.Keys.Should().HaveCount(2, "the second retry waits 10 ms");
-        time.Advance(TimeSpan.FromMilliseconds(1));
+        foreach (var (attempt, backoff) in new[] { (1, 5), (2, 10) })
+        {
+            (await reconciler.NextKey()).Should().Be(key);
+            await Until(() => controller.Failures == attempt && controller.Queue.NumRequeues(key) == attempt);
+            time.Advance(TimeSpan.FromMilliseconds(backoff - 1));
+            await Task.Delay(50);
+            reconciler.Keys.Should().HaveCount(attempt, $"retry {attempt} waits {backoff} ms");
+            time.Advance(TimeSpan.FromMilliseconds(1));
+        }
 
         (await reconciler.NextKey()).Should().Be(key);
         await Until(() => controller.Reconciles == 3);
@@ -215,6 +215,59 @@ public sealed class ControllerTests
         reconciler.LastToken.IsCancellationRequested.Should().BeTrue();
     }
 
+    [Test]
+    public async Task Should_record_reconcile_duration_errors_queue_depth_and_a_span_per_reconcile()
+    {
+        var measurements = new ConcurrentQueue<(string Instrument, double Value, string? Controller)>();
+        using var meters = new MeterListener();
+        meters.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == OperatorTelemetry.Name)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ControllerTag(tags))));
+        meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ControllerTag(tags))));
+        meters.SetMeasurementEventCallback<int>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ControllerTag(tags))));
+        meters.Start();
+        var spans = new ConcurrentQueue<Activity>();
+        using var tracing = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == OperatorTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(tracing);
+
+        reconciler.FailTimes(new ObjectKey("ml", "fraud"), 1);
+        primaries.NextList("1", Primary("fraud"), Primary("other"));
+        deployments.NextList("1");
+        Start(workers: 1);
+        await Until(() => controller.Reconciles == 2);
+        meters.RecordObservableInstruments();
+
+        var mine = measurements.Where(m => m.Controller == controllerName).ToList();
+        mine.Where(m => m.Instrument == "bluegreen.reconcile.duration").Should().HaveCount(2);
+        mine.Where(m => m.Instrument == "bluegreen.reconcile.errors").Sum(m => m.Value).Should().Be(1);
+        mine.Should().Contain(m => m.Instrument == "bluegreen.queue.depth");
+        spans.Where(s => s.OperationName == "reconcile" && (string?)s.GetTagItem("bluegreen.object.name") == "fraud")
+            .Should().Contain(s => s.Status == ActivityStatusCode.Error);
+    }
+
+    private static string? ControllerTag(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == "controller")
+            {
+                return tag.Value as string;
+            }
+        }
+
+        return null;
+    }
+
     private static V1ConfigMap Primary(string name) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ml", ResourceVersion = "1" },
@@ -263,7 +316,7 @@ public sealed class ControllerTests
     {
         controller = new Controller(
             reconciler,
-            new ControllerOptions { Name = $"test-{Guid.NewGuid():N}", Workers = workers, ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(30) },
+            new ControllerOptions { Name = controllerName, Workers = workers, ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(30) },
             logger,
             time);
         controller.Watch(new Informer<V1ConfigMap>("primaries", primaries.Source, NullLogger.Instance, new InformerOptions { ResyncPeriod = TimeSpan.Zero }, time));
