@@ -13,7 +13,8 @@ namespace BlueGreenOperator.Tests.Runtime;
 [TestFixture]
 public sealed class LeaderElectionTests
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    // Well below the 60 s lease, so a takeover within it proves the lease was released.
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     [Test]
     public async Task Should_lead_at_once_when_leader_election_is_off()
@@ -47,7 +48,7 @@ public sealed class LeaderElectionTests
             LeaseNamespace = "ops",
             LeaseDuration = TimeSpan.FromSeconds(60),
             RenewDeadline = TimeSpan.FromSeconds(40),
-            RetryPeriod = TimeSpan.FromMilliseconds(200),
+            RetryPeriod = TimeSpan.FromSeconds(1),
         };
         using var firstClient = api.Client();
         using var secondClient = api.Client();
