@@ -1,16 +1,15 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using BlueGreenOperator.Runtime;
 
 namespace BlueGreenOperator.Checks;
 
-/// <summary>Traces and metrics of check runs; shares its source and meter names with the rest of the operator.</summary>
-public static class CheckTelemetry
+/// <summary>Traces and metrics of check runs, on the operator's one source and meter.</summary>
+internal static class CheckTelemetry
 {
-    public const string Name = "BlueGreenOperator";
+    public static ActivitySource Source => OperatorTelemetry.ActivitySource;
 
-    public static readonly ActivitySource Source = new(Name);
-
-    static readonly Meter Meter = new(Name);
+    static Meter Meter => OperatorTelemetry.Meter;
 
     /// <summary>Seconds one check took on one pod, all repeats included.</summary>
     public static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(

@@ -23,7 +23,7 @@ internal sealed class OperatorOptions
     public IReadOnlyList<string?> Namespaces()
     {
         var names = WatchNamespaces.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return names.Length == 0 ? [null] : names;
+        return names.Length == 0 ? [null] : [.. names.Select(n => (string?)n)];
     }
 }
 

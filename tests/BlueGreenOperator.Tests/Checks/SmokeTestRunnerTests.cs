@@ -79,7 +79,7 @@ public sealed class SmokeTestRunnerTests
         var spans = new List<Activity>();
         using var tracing = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == CheckTelemetry.Name,
+            ShouldListenTo = source => source.Name == BlueGreenOperator.Runtime.OperatorTelemetry.Name,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = span => { lock (spans) spans.Add(span); },
         };
@@ -89,7 +89,7 @@ public sealed class SmokeTestRunnerTests
         {
             InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == CheckTelemetry.Name && instrument.Name == "bluegreen.check.duration")
+                if (instrument.Meter.Name == BlueGreenOperator.Runtime.OperatorTelemetry.Name && instrument.Name == "bluegreen.check.duration")
                     listener.EnableMeasurementEvents(instrument);
             },
         };
