@@ -48,6 +48,7 @@ internal sealed class Informer<T>(
     private readonly List<Action<InformerEvent<T>>> handlers = [];
     private readonly TaskCompletionSource synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string resourceVersion = string.Empty;
+    private int delivered;
 
     public string Name => name;
 
@@ -97,7 +98,6 @@ internal sealed class Informer<T>(
                 Volatile.Write(ref resourceVersion, listed.ResourceVersion);
                 synced.TrySetResult();
                 logger.LogDebug("Informer {Informer} listed {Count} objects at resourceVersion {ResourceVersion}", name, listed.Items.Count, listed.ResourceVersion);
-                backoff = options.ErrorBackoff;
                 await WatchUntilErrorAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -110,6 +110,12 @@ internal sealed class Informer<T>(
             }
             catch (Exception e)
             {
+                // Only a watch that delivered something counts as recovery; a watch failing at once keeps backing off.
+                if (Interlocked.Exchange(ref delivered, 0) == 1)
+                {
+                    backoff = options.ErrorBackoff;
+                }
+
                 logger.LogWarning(e, "Informer {Informer}: list or watch failed; relisting in {Backoff}", name, backoff);
                 await Task.Delay(backoff, time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.MaxErrorBackoff.Ticks));
@@ -137,6 +143,7 @@ internal sealed class Informer<T>(
 
     private void Apply(WatchEventType type, T item)
     {
+        Volatile.Write(ref delivered, 1);
         var itemVersion = item.Metadata?.ResourceVersion;
         switch (type)
         {
@@ -144,8 +151,9 @@ internal sealed class Informer<T>(
             case WatchEventType.Modified:
                 lock (dispatch)
                 {
-                    var existed = cache.ContainsKey(ObjectKey.Of(item.Metadata!));
-                    cache[ObjectKey.Of(item.Metadata!)] = item;
+                    var key = ObjectKey.Of(item.Metadata!);
+                    var existed = cache.ContainsKey(key);
+                    cache[key] = item;
                     Notify(new InformerEvent<T>(existed ? InformerEventType.Modified : InformerEventType.Added, item));
                 }
 

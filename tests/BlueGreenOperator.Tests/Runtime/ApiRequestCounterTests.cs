@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using BlueGreenOperator.Runtime;
 using FluentAssertions;
 using k8s;
@@ -19,8 +18,7 @@ public sealed class ApiRequestCounterTests
     [SetUp]
     public void SetUp()
     {
-        var port = FreePort();
-        address = new Uri($"http://127.0.0.1:{port}/");
+        address = Loopback.FreeAddress();
         server = new HttpListener();
         server.Prefixes.Add(address.ToString());
         server.Start();
@@ -81,13 +79,6 @@ public sealed class ApiRequestCounterTests
     [TestCase("/api/v1/namespaces", "namespaces")]
     public void Should_name_the_resource_of_an_api_path(string path, string resource) =>
         ApiRequestCounter.ResourceOf(new Uri("https://127.0.0.1:6443" + path)).Should().Be(resource);
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     private async Task ServeAsync()
     {

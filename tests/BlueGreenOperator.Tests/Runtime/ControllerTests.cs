@@ -130,7 +130,7 @@ public sealed class ControllerTests
         foreach (var (attempt, backoff) in new[] { (1, 5), (2, 10) })
         {
             (await reconciler.NextKey()).Should().Be(key);
-            await Until(() => controller.Failures == attempt && controller.Queue.NumRequeues(key) == attempt);
+            await Loopback.Until(() => controller.Failures == attempt && controller.Queue.NumRequeues(key) == attempt);
             time.Advance(TimeSpan.FromMilliseconds(backoff - 1));
             await Task.Delay(50);
             reconciler.Keys.Should().HaveCount(attempt, $"retry {attempt} waits {backoff} ms");
@@ -138,7 +138,7 @@ public sealed class ControllerTests
         }
 
         (await reconciler.NextKey()).Should().Be(key);
-        await Until(() => controller.Reconciles == 3);
+        await Loopback.Until(() => controller.Reconciles == 3);
         controller.Queue.NumRequeues(key).Should().Be(0, "success forgets the failures");
         logger.Lines.Should().Contain(l => l.Message.Contains("Reconcile of ml/fraud failed", StringComparison.Ordinal));
     }
@@ -152,7 +152,7 @@ public sealed class ControllerTests
         deployments.NextList("1");
         Start();
         await reconciler.NextKey();
-        await Until(() => controller.Reconciles == 1 && time.ArmedTimers >= 1);
+        await Loopback.Until(() => controller.Reconciles == 1 && time.ArmedTimers >= 1);
         reconciler.Result = ReconcileResult.Done;
 
         time.Advance(TimeSpan.FromSeconds(29));
@@ -171,7 +171,7 @@ public sealed class ControllerTests
         deployments.NextList("1");
         Start();
         await reconciler.NextKey();
-        await Until(() => controller.Reconciles == 1);
+        await Loopback.Until(() => controller.Reconciles == 1);
 
         var line = logger.Lines.Single(l => l.Message == "reconciling");
         line.Scopes.OfType<IReadOnlyDictionary<string, object>>()
@@ -208,7 +208,7 @@ public sealed class ControllerTests
         await reconciler.NextKey();
 
         await stopWorkers.CancelAsync();
-        await Until(() => time.ArmedTimers >= 1);
+        await Loopback.Until(() => time.ArmedTimers >= 1);
         time.Advance(TimeSpan.FromSeconds(30));
 
         await workersRunning.WaitAsync(Wait);
@@ -244,7 +244,7 @@ public sealed class ControllerTests
         primaries.NextList("1", Primary("fraud"), Primary("other"));
         deployments.NextList("1");
         Start(workers: 1);
-        await Until(() => controller.Reconciles == 2);
+        await Loopback.Until(() => controller.Reconciles == 2);
         meters.RecordObservableInstruments();
 
         var mine = measurements.Where(m => m.Controller == controllerName).ToList();
@@ -302,15 +302,6 @@ public sealed class ControllerTests
             Labels = new Dictionary<string, string> { [OwnerKeyResolver.InstanceLabel] = name },
         },
     };
-
-    private static async Task Until(Func<bool> condition)
-    {
-        using var deadline = new CancellationTokenSource(Wait);
-        while (!condition())
-        {
-            await Task.Delay(5, deadline.Token);
-        }
-    }
 
     private void Start(int workers = 2, TimeSpan? shutdownTimeout = null)
     {

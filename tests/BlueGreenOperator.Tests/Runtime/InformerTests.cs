@@ -119,7 +119,7 @@ public sealed class InformerTests
         api.NextList("10", Obj("a", "1"));
         Start(new InformerOptions { ErrorBackoff = TimeSpan.FromSeconds(1), ResyncPeriod = TimeSpan.Zero });
 
-        await Until(() => time.ArmedTimers == 1);
+        await Loopback.Until(() => time.ArmedTimers == 1);
         informer.Synced.IsCompleted.Should().BeFalse();
         api.ListCalls.Should().Be(1);
 
@@ -137,7 +137,7 @@ public sealed class InformerTests
         Start(new InformerOptions { ResyncPeriod = TimeSpan.FromMinutes(5) });
         await NextEvents(2);
         await api.NextWatchAsync();
-        await Until(() => time.ArmedTimers == 1);
+        await Loopback.Until(() => time.ArmedTimers == 1);
 
         time.Advance(TimeSpan.FromMinutes(4));
         events.Reader.TryRead(out _).Should().BeFalse("the period has not passed yet");
@@ -145,7 +145,7 @@ public sealed class InformerTests
 
         (await NextEvents(2)).Should().BeEquivalentTo([(InformerEventType.Modified, "a", "1"), (InformerEventType.Modified, "b", "2")]);
 
-        await Until(() => time.ArmedTimers == 1);
+        await Loopback.Until(() => time.ArmedTimers == 1);
         time.Advance(TimeSpan.FromMinutes(5));
         (await NextEvents(2)).Should().OnlyContain(e => e.Type == InformerEventType.Modified);
     }
@@ -154,15 +154,6 @@ public sealed class InformerTests
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ml", ResourceVersion = resourceVersion },
     };
-
-    private static async Task Until(Func<bool> condition)
-    {
-        using var deadline = new CancellationTokenSource(Wait);
-        while (!condition())
-        {
-            await Task.Delay(5, deadline.Token);
-        }
-    }
 
     private void Start(InformerOptions? options = null)
     {

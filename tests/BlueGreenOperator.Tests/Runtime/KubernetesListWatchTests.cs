@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Serialization;
 using BlueGreenOperator.Runtime;
@@ -29,11 +28,7 @@ public sealed class KubernetesListWatchTests
     public void SetUp()
     {
         Requests.Clear();
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        address = new Uri($"http://127.0.0.1:{port}/");
+        address = Loopback.FreeAddress();
         server = new HttpListener();
         server.Prefixes.Add(address.ToString());
         server.Start();

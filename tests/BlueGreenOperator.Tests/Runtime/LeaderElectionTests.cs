@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using BlueGreenOperator.Runtime;
 using FluentAssertions;
@@ -96,10 +95,7 @@ public sealed class LeaderElectionTests
 
         public LeaseServer()
         {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            address = new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/");
-            probe.Stop();
+            address = Loopback.FreeAddress();
             listener.Prefixes.Add(address.ToString());
             listener.Start();
             _ = Task.Run(ServeAsync);
