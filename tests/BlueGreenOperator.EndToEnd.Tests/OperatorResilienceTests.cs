@@ -91,7 +91,7 @@ public sealed class OperatorResilienceTests
         await leader.StopAsync();
         await Eventually.UntilAsync(async _ => (await ReadyTextAsync(follower)).Contains("leading"), TimeSpan.FromSeconds(30), "the follower to lead");
         TestContext.Out.WriteLine($"hand-over after SIGTERM (lease released): {stoppedAt.ElapsedMilliseconds} ms");
-        leader.Log.Should().Contain("released", "the leader gives its lease back on shutdown");
+        leader.Log.Should().Contain("Released lease", "the leader gives its lease back on shutdown");
     }
 
     [Test]
