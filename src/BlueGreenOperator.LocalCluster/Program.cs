@@ -46,7 +46,7 @@ internal static class Program
                 case "install":
                     {
                         var stopwatch = Stopwatch.StartNew();
-                        await new BinaryInstaller(KubernetesBinaries.FromCache(), logger).InstallAsync(stop.Token);
+                        await new BinaryInstaller(KubernetesBinaries.FromCache(), logger).InstallAsync(stop.Token, args.Contains("--source-only"));
                         Console.WriteLine($"install took {stopwatch.Elapsed.TotalSeconds:F1} s");
                         return 0;
                     }
@@ -77,7 +77,7 @@ internal static class Program
                     }
 
                 default:
-                    Console.Error.WriteLine("usage: install | up [--dir DIR] | down [--dir DIR] | bench-pods [--count N] [--dir DIR]");
+                    Console.Error.WriteLine("usage: install [--source-only] | up [--dir DIR] | down [--dir DIR] | bench-pods [--count N] [--dir DIR]");
                     return 2;
             }
         }

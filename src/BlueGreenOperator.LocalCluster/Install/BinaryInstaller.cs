@@ -19,7 +19,8 @@ public sealed class BinaryInstaller(KubernetesBinaries binaries, ILogger logger)
 
     private static readonly Dictionary<string, string> NonInteractive = new() { ["DEBIAN_FRONTEND"] = "noninteractive" };
 
-    public async Task InstallAsync(CancellationToken cancellationToken)
+    /// <param name="sourceOnly">Stop once the source is downloaded and unpacked (to prefetch it, or to check the download path).</param>
+    public async Task InstallAsync(CancellationToken cancellationToken, bool sourceOnly = false)
     {
         var stopwatch = Stopwatch.StartNew();
         if (binaries.IsComplete && RuntimeProgramsChecked.All(File.Exists))
@@ -52,6 +53,12 @@ public sealed class BinaryInstaller(KubernetesBinaries binaries, ILogger logger)
 
         Directory.CreateDirectory(buildDirectory);
         var sourceTree = await FetchSourceAsync(buildDirectory, cancellationToken);
+        if (sourceOnly)
+        {
+            logger.LogInformation("Kubernetes source unpacked in {Directory} after {Elapsed}; not building (--source-only)", sourceTree, stopwatch.Elapsed);
+            return;
+        }
+
         await BuildAsync(sourceTree, cancellationToken);
         CopyBinaries(Path.Combine(sourceTree, "_output", "local", "bin", "linux", "amd64"));
         Directory.Delete(buildDirectory, recursive: true);
