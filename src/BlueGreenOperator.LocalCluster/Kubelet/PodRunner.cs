@@ -13,46 +13,32 @@ namespace BlueGreenOperator.LocalCluster.Kubelet;
 /// through the status subresource only when it changed. Deletion stops the containers within the
 /// grace period, removes the namespace and then deletes the pod object for good.
 /// </summary>
-internal sealed class PodRunner
+internal sealed class PodRunner(
+    V1Pod pod,
+    IKubernetes client,
+    PodNetwork network,
+    ImageCatalog images,
+    ClusterState cluster,
+    string logDirectory,
+    ILogger logger)
 {
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(2);
 
-    private readonly IKubernetes client;
-    private readonly PodNetwork network;
-    private readonly ImageCatalog images;
-    private readonly ClusterState cluster;
-    private readonly string logDirectory;
-    private readonly ILogger logger;
     private readonly Lock gate = new();
     private readonly TaskCompletionSource deletion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim statusChanged = new(0, 1);
     private readonly Dictionary<string, (string Status, DateTime Since)> conditions = [];
     private readonly DateTime startTime = DateTime.UtcNow;
-    private V1Pod pod;
     private List<ContainerSupervisor> containers = [];
     private PodSandbox? sandbox;
     private bool removedFromApi;
     private bool shuttingDown;
 
-    public PodRunner(V1Pod pod, IKubernetes client, PodNetwork network, ImageCatalog images, ClusterState cluster, string logDirectory, ILogger logger)
-    {
-        this.pod = pod;
-        this.client = client;
-        this.network = network;
-        this.images = images;
-        this.cluster = cluster;
-        this.logDirectory = logDirectory;
-        this.logger = logger;
-        Uid = pod.Metadata.Uid;
-        Namespace = pod.Metadata.NamespaceProperty;
-        Name = pod.Metadata.Name;
-    }
+    public string Uid { get; } = pod.Metadata.Uid;
 
-    public string Uid { get; }
+    public string Namespace { get; } = pod.Metadata.NamespaceProperty;
 
-    public string Namespace { get; }
-
-    public string Name { get; }
+    public string Name { get; } = pod.Metadata.Name;
 
     public Task Completion { get; private set; } = Task.CompletedTask;
 
