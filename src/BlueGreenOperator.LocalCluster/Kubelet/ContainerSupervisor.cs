@@ -100,9 +100,10 @@ internal sealed partial class ContainerSupervisor(
         {
             var startedAt = DateTime.UtcNow;
             Process started;
+            var environment = BuildEnvironment(image.Entrypoint);
             try
             {
-                started = Launch(image.Entrypoint);
+                started = Launch(image.Entrypoint, environment);
             }
             catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
             {
@@ -124,7 +125,7 @@ internal sealed partial class ContainerSupervisor(
             }
 
             onChange();
-            var exitCode = await SuperviseAsync(started);
+            var exitCode = await SuperviseAsync(started, environment);
             var terminated = new V1ContainerStateTerminated
             {
                 ExitCode = exitCode,
@@ -180,10 +181,10 @@ internal sealed partial class ContainerSupervisor(
     }
 
     /// <summary>Waits for the process to exit while its probes run; returns the exit code.</summary>
-    private async Task<int> SuperviseAsync(Process running)
+    private async Task<int> SuperviseAsync(Process running, IReadOnlyDictionary<string, string> environment)
     {
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-        var target = new ProbeTarget(context.PodAddress, spec.Ports?.ToList() ?? [], context.NetworkNamespace);
+        var target = new ProbeTarget(context.PodAddress, spec.Ports?.ToList() ?? [], context.NetworkNamespace, WorkingDirectory, environment);
         var probes = new List<Task>();
         if (spec.ReadinessProbe is { } readiness)
         {
@@ -277,9 +278,11 @@ internal sealed partial class ContainerSupervisor(
         }
     }
 
-    private Process Launch(ImageEntrypoint entrypoint)
+    private string WorkingDirectory =>
+        spec.WorkingDir is { Length: > 0 } directory && Directory.Exists(directory) ? directory : context.LogDirectory;
+
+    private Process Launch(ImageEntrypoint entrypoint, Dictionary<string, string> environment)
     {
-        var environment = BuildEnvironment(entrypoint);
         var command = spec.Command is { Count: > 0 } ? spec.Command.ToList() : entrypoint.Entrypoint.ToList();
         var arguments = spec.Args is { Count: > 0 } ? spec.Args.ToList()
             : spec.Command is { Count: > 0 } ? [] : entrypoint.DefaultArguments.ToList();
@@ -292,7 +295,7 @@ internal sealed partial class ContainerSupervisor(
             start.ArgumentList.Add(argument);
         }
 
-        start.WorkingDirectory = spec.WorkingDir is { Length: > 0 } directory && Directory.Exists(directory) ? directory : context.LogDirectory;
+        start.WorkingDirectory = WorkingDirectory;
         start.Environment.Clear();
         foreach (var (key, value) in environment)
         {

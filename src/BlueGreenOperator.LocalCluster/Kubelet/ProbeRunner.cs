@@ -5,8 +5,13 @@ using k8s.Models;
 
 namespace BlueGreenOperator.LocalCluster.Kubelet;
 
-/// <summary>Where a probe reaches the container: its pod address, its declared ports, its network namespace.</summary>
-internal sealed record ProbeTarget(string Address, IReadOnlyList<V1ContainerPort> Ports, string NetworkNamespace);
+/// <summary>Where a probe reaches the container: its pod address and declared ports; for exec, its namespace, directory and environment.</summary>
+internal sealed record ProbeTarget(
+    string Address,
+    IReadOnlyList<V1ContainerPort> Ports,
+    string NetworkNamespace,
+    string WorkingDirectory,
+    IReadOnlyDictionary<string, string> Environment);
 
 /// <summary>Runs one probe on its own timer and reports when its thresholds are crossed.</summary>
 internal sealed class ProbeRunner(V1Probe probe, ProbeTarget target)
@@ -87,7 +92,12 @@ internal sealed class ProbeRunner(V1Probe probe, ProbeTarget target)
 
             if (probe.Exec is { Command.Count: > 0 } exec)
             {
-                var result = await HostCommand.RunAsync("/usr/sbin/ip", ["netns", "exec", target.NetworkNamespace, .. exec.Command], timeout.Token);
+                var result = await HostCommand.RunAsync(
+                    "/usr/sbin/ip",
+                    ["netns", "exec", target.NetworkNamespace, .. exec.Command],
+                    timeout.Token,
+                    target.WorkingDirectory,
+                    target.Environment);
                 return result.Succeeded;
             }
 
