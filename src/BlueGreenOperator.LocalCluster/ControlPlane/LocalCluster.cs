@@ -9,6 +9,7 @@ using BlueGreenOperator.LocalCluster.Processes;
 using k8s;
 using k8s.Autorest;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BlueGreenOperator.LocalCluster.ControlPlane;
 
@@ -49,7 +50,11 @@ public sealed class LocalCluster : IAsyncDisposable
         return new LocalCluster(full, state, logger);
     }
 
-    public static async Task<LocalCluster> StartAsync(string directory, LocalClusterOptions options, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>Starts a cluster in <paramref name="directory"/> and returns once it can run pods.</summary>
+    public static Task<LocalCluster> StartAsync(string directory, LocalClusterOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(directory, options, NullLogger.Instance, cancellationToken);
+
+    public static async Task<LocalCluster> StartAsync(string directory, LocalClusterOptions options, ILogger logger, CancellationToken cancellationToken = default)
     {
         var binaries = options.BinaryDirectory is null ? KubernetesBinaries.FromCache() : new KubernetesBinaries(options.BinaryDirectory);
         binaries.EnsureComplete();
@@ -60,7 +65,13 @@ public sealed class LocalCluster : IAsyncDisposable
             await DownAsync(full, logger, cancellationToken);
         }
 
-        System.IO.Directory.CreateDirectory(Path.Combine(full, "logs"));
+        var logs = Path.Combine(full, "logs");
+        if (System.IO.Directory.Exists(logs))
+        {
+            System.IO.Directory.Delete(logs, recursive: true);
+        }
+
+        System.IO.Directory.CreateDirectory(logs);
         var networkIndex = await PodNetwork.ClaimBridgeAsync(cancellationToken);
         var state = new ClusterState
         {
@@ -89,7 +100,8 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    public Task StopAsync() => DownAsync(Directory, logger, CancellationToken.None);
+    /// <param name="keepLogs">Leave DIR/logs for a post-mortem (the test fixture does).</param>
+    public Task StopAsync(bool keepLogs = false) => DownAsync(Directory, logger, CancellationToken.None, keepLogs);
 
     public async ValueTask DisposeAsync() => await StopAsync();
 

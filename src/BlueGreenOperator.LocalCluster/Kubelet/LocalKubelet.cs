@@ -20,7 +20,12 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
     private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
     private static readonly string[] NotReadyTaints = ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"];
 
+    private static readonly TimeSpan TombstoneLifetime = TimeSpan.FromMinutes(5);
+
     private readonly ConcurrentDictionary<string, PodRunner> runners = new();
+
+    // Pods already stopped and deleted: late watch events about them must not start a runner again.
+    private readonly ConcurrentDictionary<string, DateTime> finished = new();
     private readonly PodNetwork network = new(cluster);
     private readonly DateTime readySince = DateTime.UtcNow;
 
@@ -92,6 +97,14 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
+                foreach (var (uid, at) in finished)
+                {
+                    if (DateTime.UtcNow - at > TombstoneLifetime)
+                    {
+                        finished.TryRemove(uid, out _);
+                    }
+                }
+
                 try
                 {
                     await ReportNodeStatusAsync(cancellationToken);
@@ -252,6 +265,11 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
             return;
         }
 
+        if (finished.ContainsKey(uid))
+        {
+            return;
+        }
+
         var terminal = pod.Status?.Phase is "Succeeded" or "Failed";
         if (terminal && pod.Metadata.DeletionTimestamp is null)
         {
@@ -262,7 +280,13 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
         if (runners.TryAdd(uid, runner))
         {
             runner.Start();
-            _ = runner.Completion.ContinueWith(_ => runners.TryRemove(uid, out var _), TaskScheduler.Default);
+            _ = runner.Completion.ContinueWith(
+                _ =>
+                {
+                    finished[uid] = DateTime.UtcNow;
+                    runners.TryRemove(uid, out var _);
+                },
+                TaskScheduler.Default);
         }
     }
 }

@@ -65,7 +65,7 @@ public static class SharedCluster
         {
             if (current is not null)
             {
-                await current.StopAsync();
+                await current.StopAsync(keepLogs: true);
                 current = null;
             }
         }
@@ -88,7 +88,7 @@ public static class SharedCluster
         if (cluster is not null)
         {
             log?.LogWarning("Test process exiting; stopping local cluster {Prefix}", cluster.State.Prefix);
-            cluster.StopAsync().GetAwaiter().GetResult();
+            cluster.StopAsync(keepLogs: true).GetAwaiter().GetResult();
         }
     }
 }

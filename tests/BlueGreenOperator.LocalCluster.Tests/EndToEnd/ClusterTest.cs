@@ -8,6 +8,8 @@ namespace BlueGreenOperator.LocalCluster.Tests.EndToEnd;
 [FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
 public abstract class ClusterTest
 {
+    private readonly List<string> workingDirectories = [];
+
     protected IKubernetes Client { get; private set; } = null!;
 
     protected TestNamespace Space { get; private set; } = null!;
@@ -25,6 +27,24 @@ public abstract class ClusterTest
     public async Task DeleteNamespaceAsync()
     {
         await Space.DisposeAsync();
+        if (workingDirectories.Count > 0)
+        {
+            // Directories go only after the pods using them stopped, or their processes would fail and restart.
+            await Eventually.UntilAsync(
+                async token => (await Client.ListPodsAsync(Space.Name, cancellationToken: token)).Count == 0,
+                TimeSpan.FromSeconds(60),
+                $"the pods of {Space.Name} to stop");
+            workingDirectories.ForEach(directory => Directory.Delete(directory, recursive: true));
+        }
+
         Client.Dispose();
+    }
+
+    /// <summary>A host directory for a container's workingDir, removed after the test's pods stopped.</summary>
+    protected string CreateWorkingDirectory()
+    {
+        var directory = Directory.CreateTempSubdirectory("bluegreen-workdir-").FullName;
+        workingDirectories.Add(directory);
+        return directory;
     }
 }

@@ -209,29 +209,22 @@ public sealed class PodLifecycleTests : ClusterTest
     [Test]
     public async Task Should_run_the_container_with_the_pods_environment_arguments_and_working_directory()
     {
-        var workingDirectory = Directory.CreateTempSubdirectory("bluegreen-workdir-").FullName;
-        try
-        {
-            var container = Workloads.HttpContainer(readiness: Workloads.HttpProbe("/"));
-            container.Command = ["sh", "-c"];
-            container.Args = ["echo \"$GREETING from $(POD_NAME)\" > greeting.txt && exec python3 -m http.server $(PORT) --bind 0.0.0.0"];
-            container.WorkingDir = workingDirectory;
-            container.Env =
-            [
-                new V1EnvVar { Name = "GREETING", Value = "hello" },
-                new V1EnvVar { Name = "POD_NAME", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "metadata.name" } } },
-            ];
-            await Client.CoreV1.CreateNamespacedPodAsync(Workloads.Pod("configured", container), Space.Name);
-            var pod = await Client.WaitForPodAsync(Space.Name, "configured", candidate => candidate.IsReady(), "to be ready");
+        var container = Workloads.HttpContainer(readiness: Workloads.HttpProbe("/"));
+        container.Command = ["sh", "-c"];
+        container.Args = ["echo \"$GREETING from $(POD_NAME)\" > greeting.txt && exec python3 -m http.server $(PORT) --bind 0.0.0.0"];
+        container.WorkingDir = CreateWorkingDirectory();
+        container.Env =
+        [
+            new V1EnvVar { Name = "GREETING", Value = "hello" },
+            new V1EnvVar { Name = "POD_NAME", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "metadata.name" } } },
+        ];
+        await Client.CoreV1.CreateNamespacedPodAsync(Workloads.Pod("configured", container), Space.Name);
+        var pod = await Client.WaitForPodAsync(Space.Name, "configured", candidate => candidate.IsReady(), "to be ready");
 
-            var greeting = await Http.GetStringAsync(new Uri($"http://{pod.Status.PodIP}:{Workloads.Port}/greeting.txt"));
+        var greeting = await Http.GetStringAsync(new Uri($"http://{pod.Status.PodIP}:{Workloads.Port}/greeting.txt"));
 
-            greeting.Trim().Should().Be("hello from configured");
-        }
-        finally
-        {
-            Directory.Delete(workingDirectory, recursive: true);
-        }
+        greeting.Trim().Should().Be("hello from configured");
+        File.Exists(Path.Combine(container.WorkingDir, "greeting.txt")).Should().BeTrue("the process ran in the pod's working directory");
     }
 
     private static async Task<IReadOnlyList<int>> ProcessesOfAsync(V1Pod pod)

@@ -48,26 +48,19 @@ public sealed class RestartAndProbeTests : ClusterTest
             : new V1Probe { Exec = new V1ExecAction { Command = ["sh", "-c", "test -e ready.flag"] } };
         probe.PeriodSeconds = 1;
         var container = Workloads.HttpContainer(readiness: probe);
-        var workingDirectory = Directory.CreateTempSubdirectory("bluegreen-probe-").FullName;
-        container.WorkingDir = workingDirectory;
+        container.WorkingDir = CreateWorkingDirectory();
         container.Command = ["sh", "-c", "sleep 2; touch ready.flag; exec python3 -m http.server 8080 --bind 0.0.0.0"];
-        try
-        {
-            await Client.CoreV1.CreateNamespacedPodAsync(Workloads.Pod("probed", container), Space.Name);
+        await Client.CoreV1.CreateNamespacedPodAsync(Workloads.Pod("probed", container), Space.Name);
 
-            var running = await Client.WaitForPodAsync(
-                Space.Name,
-                "probed",
-                pod => pod.Status?.ContainerStatuses?.SingleOrDefault()?.State?.Running is not null,
-                "to be running");
-            running.IsReady().Should().BeFalse("the probe fails for the first two seconds");
+        var running = await Client.WaitForPodAsync(
+            Space.Name,
+            "probed",
+            pod => pod.Status?.ContainerStatuses?.SingleOrDefault()?.State?.Running is not null,
+            "to be running");
+        running.IsReady().Should().BeFalse("the probe fails for the first two seconds");
 
-            await Client.WaitForPodAsync(Space.Name, "probed", pod => pod.IsReady(), "to be ready");
-        }
-        finally
-        {
-            Directory.Delete(workingDirectory, recursive: true);
-        }
+        var ready = await Client.WaitForPodAsync(Space.Name, "probed", pod => pod.IsReady(), "to be ready");
+        ready.Status.ContainerStatuses.Single().RestartCount.Should().Be(0);
     }
 
     private static V1Pod ExitingPod(string name, int exitCode, string restartPolicy)
