@@ -83,11 +83,11 @@ internal sealed class InvariantMonitor : IAsyncDisposable
             return;
         }
 
-        var color = service.Spec.Selector?.GetValueOrDefault(WellKnown.ColorLabel);
+        var color = service.Spec.Selector is { } selector && selector.TryGetValue(WellKnown.ColorLabel, out var selected) ? selected : null;
         var deployment = await _client.AppsV1.ReadNamespacedDeploymentAsync($"{_name}-{color}", _namespace, cancellationToken: ct);
         var available = deployment.Status?.AvailableReplicas ?? 0;
         var endpoints = await _client.ReadyEndpointAddressesAsync(_namespace, _service, ct);
-        var modelVersion = deployment.Metadata.Labels?.GetValueOrDefault(WellKnown.ModelVersionLabel);
+        var modelVersion = deployment.Metadata.Labels is { } labels && labels.TryGetValue(WellKnown.ModelVersionLabel, out var version) ? version : null;
         if (_served && (available < 1 || endpoints.Count == 0))
             Violate($"I1: the Service selects {color} with {available} available pods and {endpoints.Count} endpoints");
         if (available > 0 && endpoints.Count > 0)
