@@ -137,10 +137,10 @@ internal sealed class ClusterAccess(IKubernetes client, TimeProvider time)
     }
 
     /// <summary>Writes status through the /status subresource; a 409 surfaces so the reconcile reruns from a fresh read.</summary>
-    public async Task WriteStatusAsync(BlueGreenDeployment resource, BlueGreenDeploymentStatus status)
+    public async Task<BlueGreenDeployment> WriteStatusAsync(BlueGreenDeployment resource, BlueGreenDeploymentStatus status)
     {
         var body = new BlueGreenDeployment { Metadata = resource.Metadata, Spec = resource.Spec, Status = status };
-        await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<BlueGreenDeployment>(
+        return await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<BlueGreenDeployment>(
             body, WellKnown.Group, WellKnown.Version, resource.Metadata.NamespaceProperty, WellKnown.Plural, resource.Metadata.Name,
             fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None);
     }

@@ -29,6 +29,24 @@ internal sealed class RolloutReconciler(ClusterAccess cluster, SmokeTestRunner c
         var decidedAt = Stopwatch.GetTimestamp();
         if (plan.Step is RunSmokeTests smoke)
         {
+            // Smoke tests of a real model can take a while: status says Testing while they run.
+            if (!RolloutPlanner.StatusEquals(resource.Status, plan.Status))
+            {
+                if (await TryWriteStatusAsync(resource, plan.Status) is not { } written)
+                    return ReconcileResult.RequeueAfter(TimeSpan.Zero);
+                RecordPhaseChange(resource, plan.Status);
+                foreach (var rolloutEvent in plan.Events)
+                    await cluster.RecordEventAsync(resource, rolloutEvent);
+                if (plan.ClearAction)
+                {
+                    await cluster.ClearActionAsync(resource);
+                    written.Metadata.Annotations?.Remove(WellKnown.ActionAnnotation);
+                }
+
+                resource = written;
+                observed = observed with { Resource = resource };
+            }
+
             var report = await RunChecksAsync(resource, smoke.Color, smoke.Revision, resource.Spec.SmokeTests, analysis: false, cancellationToken);
             observed = observed with { SmokeTests = report };
             plan = RolloutPlanner.Plan(observed);
@@ -65,22 +83,9 @@ internal sealed class RolloutReconciler(ClusterAccess cluster, SmokeTestRunner c
 
         if (!RolloutPlanner.StatusEquals(resource.Status, status))
         {
-            try
-            {
-                await cluster.WriteStatusAsync(resource, status);
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-            {
-                // Someone wrote the object since our read: the step is idempotent, decide again from a fresh read.
-                logger.LogDebug("Status write conflicted; reconciling again");
+            if (await TryWriteStatusAsync(resource, status) is null)
                 return ReconcileResult.RequeueAfter(TimeSpan.Zero);
-            }
-
-            if (resource.Status?.Phase != status.Phase)
-            {
-                logger.LogInformation("Phase {From} -> {To}: {Message}", resource.Status?.Phase ?? "(none)", status.Phase, status.Message);
-                RolloutMetrics.RecordPhase(status.Phase);
-            }
+            RecordPhaseChange(resource, status);
         }
 
         foreach (var rolloutEvent in plan.Events)
@@ -89,6 +94,28 @@ internal sealed class RolloutReconciler(ClusterAccess cluster, SmokeTestRunner c
             await cluster.ClearActionAsync(resource);
 
         return plan.RequeueAfter is { } after ? ReconcileResult.RequeueAfter(after) : ReconcileResult.Done;
+    }
+
+    // Null on a conflict: someone wrote the object since our read; every step is idempotent, so decide again from a fresh read.
+    async Task<BlueGreenDeployment?> TryWriteStatusAsync(BlueGreenDeployment resource, BlueGreenDeploymentStatus status)
+    {
+        try
+        {
+            return await cluster.WriteStatusAsync(resource, status);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            logger.LogDebug("Status write conflicted; reconciling again");
+            return null;
+        }
+    }
+
+    void RecordPhaseChange(BlueGreenDeployment resource, BlueGreenDeploymentStatus status)
+    {
+        if (resource.Status?.Phase == status.Phase)
+            return;
+        logger.LogInformation("Phase {From} -> {To}: {Message}", resource.Status?.Phase ?? "(none)", status.Phase, status.Message);
+        RolloutMetrics.RecordPhase(status.Phase);
     }
 
     async Task<CheckReport> RunChecksAsync(BlueGreenDeployment resource, Color color, string revision, IList<CheckSpec> specs, bool analysis, CancellationToken ct)
