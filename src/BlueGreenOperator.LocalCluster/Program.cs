@@ -71,13 +71,15 @@ internal static class Program
                     {
                         var cluster = ControlPlane.LocalCluster.Attach(directory, logger);
                         var count = int.Parse(Option(args, "--count") ?? "50", System.Globalization.CultureInfo.InvariantCulture);
-                        var report = await new PodStartupBenchmark(cluster, logger).RunAsync(count, stop.Token);
+                        var image = Option(args, "--image") ?? ImageCatalog.HttpImage;
+                        var probePath = Option(args, "--probe-path") ?? "/";
+                        var report = await new PodStartupBenchmark(cluster, image, probePath, logger).RunAsync(count, stop.Token);
                         Console.WriteLine(report);
                         return 0;
                     }
 
                 default:
-                    Console.Error.WriteLine("usage: install [--source-only] | up [--dir DIR] | down [--dir DIR] | bench-pods [--count N] [--dir DIR]");
+                    Console.Error.WriteLine("usage: install [--source-only] | up [--dir DIR] | down [--dir DIR] | bench-pods [--count N] [--image IMAGE] [--probe-path PATH] [--dir DIR]");
                     return 2;
             }
         }
