@@ -41,6 +41,38 @@ public sealed class ClusterLifecycleTests
     }
 
     [Test]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Should_fail_at_once_and_remove_what_it_started_when_the_api_server_exits()
+    {
+        var binaries = Directory.CreateTempSubdirectory("bluegreen-broken-binaries-").FullName;
+        var directory = LocalClusterSetUp.WorkDirectory(".local-cluster-broken");
+        try
+        {
+            foreach (var name in Install.KubernetesBinaries.Names)
+            {
+                var path = Path.Combine(binaries, name);
+                await File.WriteAllTextAsync(path, "#!/bin/sh\necho broken on purpose >&2\nexit 1\n");
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            }
+
+            var options = new LocalClusterOptions { BinaryDirectory = binaries, StartTimeout = TimeSpan.FromMinutes(2) };
+            var start = () => ControlPlane.LocalCluster.StartAsync(directory, options, LocalClusterSetUp.Logger);
+
+            (await start.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*kube-apiserver exited*");
+            File.ReadAllText(Path.Combine(directory, "logs", "kube-apiserver.log")).Should().Contain("broken on purpose", "the logs stay for a post-mortem");
+            File.Exists(Path.Combine(directory, ClusterState.FileName)).Should().BeFalse();
+        }
+        finally
+        {
+            Directory.Delete(binaries, recursive: true);
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    [Test]
     public async Task Should_accept_down_twice()
     {
         var directory = LocalClusterSetUp.WorkDirectory(".local-cluster-never-started");
