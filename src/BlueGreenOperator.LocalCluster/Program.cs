@@ -4,6 +4,7 @@ using BlueGreenOperator.LocalCluster.Benchmarks;
 using BlueGreenOperator.LocalCluster.ControlPlane;
 using BlueGreenOperator.LocalCluster.Install;
 using BlueGreenOperator.LocalCluster.Kubelet;
+using BlueGreenOperator.LocalCluster.Networking;
 using BlueGreenOperator.LocalCluster.Processes;
 using k8s;
 using Microsoft.Extensions.Logging;
@@ -62,6 +63,7 @@ internal static class Program
 
                 case "down":
                     await ControlPlane.LocalCluster.DownAsync(directory, logger, stop.Token);
+                    await StaleClusterSweep.RemoveAsync(logger, stop.Token);
                     return 0;
 
                 case "kubelet":

@@ -72,7 +72,8 @@ public sealed class LocalCluster : IAsyncDisposable
         }
 
         System.IO.Directory.CreateDirectory(logs);
-        var networkIndex = await PodNetwork.ClaimBridgeAsync(cancellationToken);
+        await StaleClusterSweep.RemoveAsync(logger, cancellationToken);
+        var networkIndex = await PodNetwork.ClaimBridgeAsync(full, cancellationToken);
         var state = new ClusterState
         {
             Prefix = ClusterState.PrefixFor(networkIndex),
@@ -128,6 +129,7 @@ public sealed class LocalCluster : IAsyncDisposable
             }
 
             await PodNetwork.RemoveAllAsync(state.Prefix, includeBridge: true, cancellationToken);
+            PodNetwork.ReleaseClaim(state.Prefix);
             logger.LogInformation("Stopped local cluster {Prefix} in {Directory}", state.Prefix, full);
         }
 

@@ -82,4 +82,37 @@ public sealed class ClusterLifecycleTests
 
         Directory.Exists(directory).Should().BeFalse();
     }
+
+    [Test]
+    public async Task Should_sweep_the_network_of_a_cluster_without_processes_but_spare_one_just_claimed()
+    {
+        // High indexes that a real cluster on this machine is unlikely to hold.
+        const string stale = "bgc249";
+        const string starting = "bgc248";
+        await CreateBridgeAndNamespaceAsync(stale);
+        await CreateBridgeAndNamespaceAsync(starting);
+        Directory.CreateDirectory(PodNetwork.ClaimDirectory);
+        await File.WriteAllTextAsync(Path.Combine(PodNetwork.ClaimDirectory, starting), "a cluster starting right now");
+        try
+        {
+            var removed = await StaleClusterSweep.RemoveAsync(LocalClusterSetUp.Logger, CancellationToken.None);
+
+            removed.Should().Contain(stale).And.NotContain(starting).And.NotContain(SharedCluster.Current.State.Prefix);
+            (await PodNetwork.ListLinksAsync(stale, CancellationToken.None)).Should().BeEmpty();
+            (await PodNetwork.ListNamespacesAsync(stale, CancellationToken.None)).Should().BeEmpty();
+            (await PodNetwork.ListLinksAsync(starting, CancellationToken.None)).Should().ContainSingle();
+        }
+        finally
+        {
+            await PodNetwork.RemoveAllAsync(starting, includeBridge: true, CancellationToken.None);
+            await PodNetwork.RemoveAllAsync(stale, includeBridge: true, CancellationToken.None);
+            PodNetwork.ReleaseClaim(starting);
+        }
+    }
+
+    private static async Task CreateBridgeAndNamespaceAsync(string prefix)
+    {
+        await HostCommand.RunCheckedAsync("/usr/sbin/ip", ["link", "add", "name", prefix + "br", "type", "bridge"]);
+        await HostCommand.RunCheckedAsync("/usr/sbin/ip", ["netns", "add", $"{prefix}-0123456789ab"]);
+    }
 }
