@@ -30,7 +30,8 @@ internal sealed partial class ContainerSupervisor(
     ContainerContext context,
     ImageResolution image,
     Action onChange,
-    ILogger logger)
+    ILogger logger,
+    string initialReason = "ContainerCreating")
 {
     private const string LaunchScript = "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null";
     private static readonly TimeSpan MaximumBackoff = TimeSpan.FromSeconds(20);
@@ -41,12 +42,18 @@ internal sealed partial class ContainerSupervisor(
     private Process? process;
     private int restartCount;
     private bool ready;
-    private V1ContainerState state = new() { Waiting = new V1ContainerStateWaiting { Reason = "ContainerCreating" } };
+    private V1ContainerState state = new() { Waiting = new V1ContainerStateWaiting { Reason = initialReason } };
     private V1ContainerState? lastState;
 
     public Task Completion { get; private set; } = Task.CompletedTask;
 
     public string Name => spec.Name;
+
+    /// <summary>The container ran to completion with exit code 0 (what an init container must do).</summary>
+    public bool Succeeded => Snapshot().State.Terminated?.ExitCode == 0;
+
+    /// <summary>The container ended with a failure and will not be restarted.</summary>
+    public bool Failed => Snapshot().State.Terminated?.ExitCode is not (null or 0);
 
     public void Start() => Completion = Task.Run(RunAsync);
 
