@@ -19,7 +19,8 @@ internal sealed record ContainerContext(
     string RestartPolicy,
     TimeSpan TerminationGrace,
     string LogDirectory,
-    string ClusterPrefix);
+    string ClusterPrefix,
+    EnvironmentSources Sources);
 
 /// <summary>
 /// Runs one container as a real process inside the pod's network namespace: starts it, probes it,
@@ -327,18 +328,27 @@ internal sealed partial class ContainerSupervisor(
             environment[key] = value;
         }
 
+        foreach (var (key, value) in context.Sources.From(spec.EnvFrom))
+        {
+            environment[key] = value;
+        }
+
         foreach (var variable in spec.Env ?? [])
         {
-            environment[variable.Name] = variable.ValueFrom?.FieldRef?.FieldPath switch
+            environment[variable.Name] = variable.ValueFrom switch
             {
                 null => Expand(variable.Value ?? "", environment),
-                "metadata.name" => context.PodName,
-                "metadata.namespace" => context.PodNamespace,
-                "metadata.uid" => context.PodUid,
-                "spec.nodeName" => context.NodeName,
-                "status.podIP" => context.PodAddress,
-                "status.hostIP" => context.HostAddress,
-                _ => "",
+                { FieldRef.FieldPath: var field } => field switch
+                {
+                    "metadata.name" => context.PodName,
+                    "metadata.namespace" => context.PodNamespace,
+                    "metadata.uid" => context.PodUid,
+                    "spec.nodeName" => context.NodeName,
+                    "status.podIP" => context.PodAddress,
+                    "status.hostIP" => context.HostAddress,
+                    _ => "",
+                },
+                var source => context.Sources.Lookup(source) ?? "",
             };
         }
 

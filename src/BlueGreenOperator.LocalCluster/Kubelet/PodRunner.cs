@@ -149,7 +149,8 @@ internal sealed class PodRunner(
             spec.Spec.RestartPolicy ?? "Always",
             GracePeriod(),
             logDirectory,
-            cluster.Prefix);
+            cluster.Prefix,
+            await ReadEnvironmentSourcesAsync(spec));
         // Init containers run one after the other to completion; a failed one is retried unless the policy is Never.
         var initContext = context with { RestartPolicy = context.RestartPolicy == "Never" ? "Never" : "OnFailure" };
         initContainers = (spec.Spec.InitContainers ?? [])
@@ -185,6 +186,19 @@ internal sealed class PodRunner(
 
         logger.LogInformation("Started pod {Namespace}/{Pod} at {Address} in {NetworkNamespace}", Namespace, Name, sandbox.Address, sandbox.Namespace);
         SignalStatusChanged();
+    }
+
+    private async Task<EnvironmentSources> ReadEnvironmentSourcesAsync(V1Pod spec)
+    {
+        try
+        {
+            return await EnvironmentSources.ReadAsync(client, spec, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is HttpOperationException or HttpRequestException)
+        {
+            logger.LogWarning(ex, "Reading the environment sources of {Namespace}/{Pod} failed", Namespace, Name);
+            return EnvironmentSources.None;
+        }
     }
 
     private TimeSpan GracePeriod()
