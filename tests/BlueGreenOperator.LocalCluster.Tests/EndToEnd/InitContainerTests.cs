@@ -10,8 +10,6 @@ namespace BlueGreenOperator.LocalCluster.Tests.EndToEnd;
 /// <summary>Init containers run to completion, in order, before the pod's containers start.</summary>
 public sealed class InitContainerTests : ClusterTest
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
-
     [Test]
     public async Task Should_run_init_containers_in_order_before_the_containers_start()
     {

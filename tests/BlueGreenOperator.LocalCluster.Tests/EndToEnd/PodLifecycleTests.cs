@@ -13,8 +13,6 @@ namespace BlueGreenOperator.LocalCluster.Tests.EndToEnd;
 /// <summary>The local kubelet runs pods as real processes with real probes, on the real control plane.</summary>
 public sealed class PodLifecycleTests : ClusterTest
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
-
     [Test]
     public async Task Should_make_a_deployment_available_whose_endpoints_list_pod_addresses_that_answer_http()
     {
