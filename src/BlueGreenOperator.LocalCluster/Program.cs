@@ -4,6 +4,7 @@ using BlueGreenOperator.LocalCluster.Benchmarks;
 using BlueGreenOperator.LocalCluster.ControlPlane;
 using BlueGreenOperator.LocalCluster.Install;
 using BlueGreenOperator.LocalCluster.Kubelet;
+using BlueGreenOperator.LocalCluster.Networking;
 using BlueGreenOperator.LocalCluster.Processes;
 using k8s;
 using Microsoft.Extensions.Logging;
@@ -62,6 +63,7 @@ internal static class Program
 
                 case "down":
                     await ControlPlane.LocalCluster.DownAsync(directory, logger, stop.Token);
+                    await StaleClusterSweep.RemoveAsync(logger, stop.Token);
                     return 0;
 
                 case "kubelet":
@@ -71,13 +73,15 @@ internal static class Program
                     {
                         var cluster = ControlPlane.LocalCluster.Attach(directory, logger);
                         var count = int.Parse(Option(args, "--count") ?? "50", System.Globalization.CultureInfo.InvariantCulture);
-                        var report = await new PodStartupBenchmark(cluster, logger).RunAsync(count, stop.Token);
+                        var image = Option(args, "--image") ?? ImageCatalog.HttpImage;
+                        var probePath = Option(args, "--probe-path") ?? "/";
+                        var report = await new PodStartupBenchmark(cluster, image, probePath, logger).RunAsync(count, stop.Token);
                         Console.WriteLine(report);
                         return 0;
                     }
 
                 default:
-                    Console.Error.WriteLine("usage: install [--source-only] | up [--dir DIR] | down [--dir DIR] | bench-pods [--count N] [--dir DIR]");
+                    Console.Error.WriteLine("usage: install [--source-only] | up [--dir DIR] | down [--dir DIR] | bench-pods [--count N] [--image IMAGE] [--probe-path PATH] [--dir DIR]");
                     return 2;
             }
         }

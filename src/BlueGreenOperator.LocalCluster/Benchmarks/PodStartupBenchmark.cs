@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using BlueGreenOperator.LocalCluster.ControlPlane;
-using BlueGreenOperator.LocalCluster.Kubelet;
 using BlueGreenOperator.LocalCluster.Testing;
 using k8s;
 using k8s.Models;
@@ -15,7 +14,7 @@ namespace BlueGreenOperator.LocalCluster.Benchmarks;
 /// Creates N pods of the HTTP image with a readiness probe and measures, as seen by a watching
 /// client, the time from scheduled to Ready; also the kubelet's CPU and memory with them running.
 /// </summary>
-internal sealed class PodStartupBenchmark(ControlPlane.LocalCluster cluster, ILogger logger)
+internal sealed class PodStartupBenchmark(ControlPlane.LocalCluster cluster, string image, string probePath, ILogger logger)
 {
     private static readonly TimeSpan SteadyWindow = TimeSpan.FromSeconds(20);
 
@@ -38,7 +37,7 @@ internal sealed class PodStartupBenchmark(ControlPlane.LocalCluster cluster, ILo
                 await throttle.WaitAsync(cancellationToken);
                 try
                 {
-                    await client.CoreV1.CreateNamespacedPodAsync(Pod(index), space.Name, cancellationToken: cancellationToken);
+                    await client.CoreV1.CreateNamespacedPodAsync(Pod(index, image, probePath), space.Name, cancellationToken: cancellationToken);
                 }
                 finally
                 {
@@ -64,7 +63,7 @@ internal sealed class PodStartupBenchmark(ControlPlane.LocalCluster cluster, ILo
 
         var latencies = ready.Select(pair => pair.Value - scheduled.GetValueOrDefault(pair.Key, pair.Value)).Order().ToList();
         var report = new StringBuilder();
-        report.AppendLine(CultureInfo.InvariantCulture, $"pods: {count}");
+        report.AppendLine(CultureInfo.InvariantCulture, $"pods: {count} of {image}, readiness probe GET {probePath} every second");
         report.AppendLine(CultureInfo.InvariantCulture, $"scheduled->Ready p50: {Milliseconds(Percentile(latencies, 0.50))} ms, p90: {Milliseconds(Percentile(latencies, 0.90))} ms, max: {Milliseconds(latencies[^1])} ms");
         report.AppendLine(CultureInfo.InvariantCulture, $"all {count} Ready {allReadyAfter.TotalSeconds:F1} s after the first create");
         report.AppendLine(CultureInfo.InvariantCulture, $"kubelet CPU during start-up: {startupCpu.TotalSeconds:F2} s over {allReadyAfter.TotalSeconds:F1} s");
@@ -84,7 +83,7 @@ internal sealed class PodStartupBenchmark(ControlPlane.LocalCluster cluster, ILo
         return report.ToString();
     }
 
-    private static V1Pod Pod(int index) => new()
+    private static V1Pod Pod(int index, string image, string probePath) => new()
     {
         Metadata = new V1ObjectMeta { Name = $"bench-{index.ToString(CultureInfo.InvariantCulture)}", Labels = new Dictionary<string, string> { ["app"] = "bench" } },
         Spec = new V1PodSpec
@@ -95,9 +94,9 @@ internal sealed class PodStartupBenchmark(ControlPlane.LocalCluster cluster, ILo
                 new V1Container
                 {
                     Name = "http",
-                    Image = ImageCatalog.HttpImage,
+                    Image = image,
                     Ports = [new V1ContainerPort { ContainerPort = 8080, Name = "http" }],
-                    ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/", Port = "http" }, PeriodSeconds = 1 },
+                    ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = probePath, Port = "http" }, PeriodSeconds = 1 },
                 },
             ],
         },

@@ -72,7 +72,8 @@ public sealed class LocalCluster : IAsyncDisposable
         }
 
         System.IO.Directory.CreateDirectory(logs);
-        var networkIndex = await PodNetwork.ClaimBridgeAsync(cancellationToken);
+        await StaleClusterSweep.RemoveAsync(logger, cancellationToken);
+        var networkIndex = await PodNetwork.ClaimBridgeAsync(full, cancellationToken);
         var state = new ClusterState
         {
             Prefix = ClusterState.PrefixFor(networkIndex),
@@ -128,6 +129,7 @@ public sealed class LocalCluster : IAsyncDisposable
             }
 
             await PodNetwork.RemoveAllAsync(state.Prefix, includeBridge: true, cancellationToken);
+            PodNetwork.ReleaseClaim(state.Prefix);
             logger.LogInformation("Stopped local cluster {Prefix} in {Directory}", state.Prefix, full);
         }
 
@@ -215,13 +217,15 @@ public sealed class LocalCluster : IAsyncDisposable
         await StartAsync(ClusterProcess.Kubelet, DotnetHost.Path, [typeof(LocalCluster).Assembly.Location, "kubelet", "--dir", Directory], cancellationToken);
 
         using var client = CreateClient();
-        await Eventually.UntilAsync(
+        await WaitWhileRunningAsync(
+            ClusterProcess.Kubelet,
             async token => (await client.CoreV1.ReadNodeAsync(State.NodeName, cancellationToken: token)).Status?.Conditions?
                 .Any(condition => condition.Type == "Ready" && condition.Status == "True") == true,
             TimeSpan.FromMinutes(2),
             $"node {State.NodeName} to be Ready",
             cancellationToken);
-        await Eventually.UntilAsync(
+        await WaitWhileRunningAsync(
+            ClusterProcess.ControllerManager,
             async token => await ServiceAccountExistsAsync(client, token),
             TimeSpan.FromMinutes(2),
             "the default service account",
@@ -265,7 +269,8 @@ public sealed class LocalCluster : IAsyncDisposable
             ],
             cancellationToken);
         using var http = new HttpClient();
-        await Eventually.UntilAsync(
+        await WaitWhileRunningAsync(
+            ClusterProcess.Etcd,
             async token => (await http.GetAsync($"{client}/health", token)).IsSuccessStatusCode,
             TimeSpan.FromSeconds(60),
             "etcd to answer",
@@ -319,23 +324,38 @@ public sealed class LocalCluster : IAsyncDisposable
         };
         using var http = new HttpClient(handler);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        await Eventually.UntilAsync(
-            async probeToken =>
-            {
-                EnsureRunning(ClusterProcess.ApiServer);
-                return (await http.GetAsync($"{server}/readyz", probeToken)).IsSuccessStatusCode;
-            },
+        await WaitWhileRunningAsync(
+            ClusterProcess.ApiServer,
+            async probeToken => (await http.GetAsync($"{server}/readyz", probeToken)).IsSuccessStatusCode,
             TimeSpan.FromMinutes(2),
             "kube-apiserver /readyz",
             cancellationToken,
             TimeSpan.FromMilliseconds(500));
     }
 
-    private void EnsureRunning(string name)
+    /// <summary>Waits for a condition, but gives up at once when the process that should bring it about has exited.</summary>
+    private async Task WaitWhileRunningAsync(
+        string name,
+        Func<CancellationToken, Task<bool>> condition,
+        TimeSpan timeout,
+        string description,
+        CancellationToken cancellationToken,
+        TimeSpan? interval = null)
     {
-        if (!ProcessSignals.IsAlive(State.Pids[name]))
+        var exited = false;
+        await Eventually.UntilAsync(
+            async token =>
+            {
+                exited = !ProcessSignals.IsAlive(State.Pids[name]);
+                return exited || await condition(token);
+            },
+            timeout,
+            description,
+            cancellationToken,
+            interval);
+        if (exited)
         {
-            throw new InvalidOperationException($"{name} exited; see {PathIn("logs", name + ".log")}");
+            throw new InvalidOperationException($"{name} exited while waiting for {description}; see {PathIn("logs", name + ".log")}");
         }
     }
 

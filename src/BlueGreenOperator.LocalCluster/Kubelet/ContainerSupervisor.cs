@@ -19,7 +19,8 @@ internal sealed record ContainerContext(
     string RestartPolicy,
     TimeSpan TerminationGrace,
     string LogDirectory,
-    string ClusterPrefix);
+    string ClusterPrefix,
+    EnvironmentSources Sources);
 
 /// <summary>
 /// Runs one container as a real process inside the pod's network namespace: starts it, probes it,
@@ -30,7 +31,8 @@ internal sealed partial class ContainerSupervisor(
     ContainerContext context,
     ImageResolution image,
     Action onChange,
-    ILogger logger)
+    ILogger logger,
+    string initialReason = "ContainerCreating")
 {
     private const string LaunchScript = "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null";
     private static readonly TimeSpan MaximumBackoff = TimeSpan.FromSeconds(20);
@@ -41,12 +43,18 @@ internal sealed partial class ContainerSupervisor(
     private Process? process;
     private int restartCount;
     private bool ready;
-    private V1ContainerState state = new() { Waiting = new V1ContainerStateWaiting { Reason = "ContainerCreating" } };
+    private V1ContainerState state = new() { Waiting = new V1ContainerStateWaiting { Reason = initialReason } };
     private V1ContainerState? lastState;
 
     public Task Completion { get; private set; } = Task.CompletedTask;
 
     public string Name => spec.Name;
+
+    /// <summary>The container ran to completion with exit code 0 (what an init container must do).</summary>
+    public bool Succeeded => Snapshot().State.Terminated?.ExitCode == 0;
+
+    /// <summary>The container ended with a failure and will not be restarted.</summary>
+    public bool Failed => Snapshot().State.Terminated?.ExitCode is not (null or 0);
 
     public void Start() => Completion = Task.Run(RunAsync);
 
@@ -320,18 +328,27 @@ internal sealed partial class ContainerSupervisor(
             environment[key] = value;
         }
 
+        foreach (var (key, value) in context.Sources.From(spec.EnvFrom))
+        {
+            environment[key] = value;
+        }
+
         foreach (var variable in spec.Env ?? [])
         {
-            environment[variable.Name] = variable.ValueFrom?.FieldRef?.FieldPath switch
+            environment[variable.Name] = variable.ValueFrom switch
             {
                 null => Expand(variable.Value ?? "", environment),
-                "metadata.name" => context.PodName,
-                "metadata.namespace" => context.PodNamespace,
-                "metadata.uid" => context.PodUid,
-                "spec.nodeName" => context.NodeName,
-                "status.podIP" => context.PodAddress,
-                "status.hostIP" => context.HostAddress,
-                _ => "",
+                { FieldRef.FieldPath: var field } => field switch
+                {
+                    "metadata.name" => context.PodName,
+                    "metadata.namespace" => context.PodNamespace,
+                    "metadata.uid" => context.PodUid,
+                    "spec.nodeName" => context.NodeName,
+                    "status.podIP" => context.PodAddress,
+                    "status.hostIP" => context.HostAddress,
+                    _ => "",
+                },
+                var source => context.Sources.Lookup(source) ?? "",
             };
         }
 

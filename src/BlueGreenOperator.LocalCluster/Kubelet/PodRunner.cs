@@ -29,7 +29,10 @@ internal sealed class PodRunner(
     private readonly SemaphoreSlim statusChanged = new(0, 1);
     private readonly Dictionary<string, (string Status, DateTime Since)> conditions = [];
     private readonly DateTime startTime = DateTime.UtcNow;
+    private List<ContainerSupervisor> initContainers = [];
     private List<ContainerSupervisor> containers = [];
+    private bool initialized;
+    private bool initializationFailed;
     private PodSandbox? sandbox;
     private bool removedFromApi;
     private bool shuttingDown;
@@ -86,7 +89,7 @@ internal sealed class PodRunner(
             await deletion.Task;
             var grace = shuttingDown || removedFromApi ? ShutdownGrace : GracePeriod();
             logger.LogInformation("Stopping pod {Namespace}/{Pod} with grace {Grace}", Namespace, Name, grace);
-            await Task.WhenAll(containers.Select(container => container.StopAsync(grace)));
+            await Task.WhenAll(initContainers.Concat(containers).Select(container => container.StopAsync(grace)));
             if (sandbox is not null)
             {
                 await network.DeleteSandboxAsync(sandbox, CancellationToken.None);
@@ -146,10 +149,36 @@ internal sealed class PodRunner(
             spec.Spec.RestartPolicy ?? "Always",
             GracePeriod(),
             logDirectory,
-            cluster.Prefix);
-        containers = spec.Spec.Containers
-            .Select(container => new ContainerSupervisor(container, context, images.Resolve(container), SignalStatusChanged, logger))
+            cluster.Prefix,
+            await ReadEnvironmentSourcesAsync(spec));
+        // Init containers run one after the other to completion; a failed one is retried unless the policy is Never.
+        var initContext = context with { RestartPolicy = context.RestartPolicy == "Never" ? "Never" : "OnFailure" };
+        initContainers = (spec.Spec.InitContainers ?? [])
+            .Select(container => new ContainerSupervisor(container, initContext, images.Resolve(container), SignalStatusChanged, logger))
             .ToList();
+        containers = spec.Spec.Containers
+            .Select(container => new ContainerSupervisor(
+                container,
+                context,
+                images.Resolve(container),
+                SignalStatusChanged,
+                logger,
+                initContainers.Count > 0 ? "PodInitializing" : "ContainerCreating"))
+            .ToList();
+        foreach (var init in initContainers)
+        {
+            init.Start();
+            await Task.WhenAny(init.Completion, deletion.Task);
+            if (!init.Succeeded)
+            {
+                // Deleted meanwhile, failed for good (reported as Failed), or its image is unknown (stays Pending).
+                initializationFailed = init.Failed;
+                SignalStatusChanged();
+                return;
+            }
+        }
+
+        initialized = true;
         foreach (var container in containers)
         {
             container.Start();
@@ -157,6 +186,19 @@ internal sealed class PodRunner(
 
         logger.LogInformation("Started pod {Namespace}/{Pod} at {Address} in {NetworkNamespace}", Namespace, Name, sandbox.Address, sandbox.Namespace);
         SignalStatusChanged();
+    }
+
+    private async Task<EnvironmentSources> ReadEnvironmentSourcesAsync(V1Pod spec)
+    {
+        try
+        {
+            return await EnvironmentSources.ReadAsync(client, spec, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is HttpOperationException or HttpRequestException)
+        {
+            logger.LogWarning(ex, "Reading the environment sources of {Namespace}/{Pod} failed", Namespace, Name);
+            return EnvironmentSources.None;
+        }
     }
 
     private TimeSpan GracePeriod()
@@ -216,9 +258,12 @@ internal sealed class PodRunner(
 
     private V1PodStatus BuildStatus()
     {
+        var initStatuses = initContainers.Select(container => container.Snapshot()).ToList();
         var statuses = containers.Select(container => container.Snapshot()).ToList();
         var allReady = statuses.Count > 0 && statuses.All(status => status.Ready);
-        var phase = sandbox is null || statuses.Count == 0 ? "Pending"
+        var hasInitContainers = pod.Spec.InitContainers is { Count: > 0 };
+        var phase = initializationFailed ? "Failed"
+            : sandbox is null || statuses.Count == 0 || (hasInitContainers && !initialized) ? "Pending"
             : statuses.All(status => status.State.Terminated is not null)
                 ? statuses.All(status => status.State.Terminated.ExitCode == 0) ? "Succeeded" : "Failed"
             : statuses.Any(status => status.State.Running is not null || status.RestartCount > 0 || status.State.Terminated is not null)
@@ -234,10 +279,11 @@ internal sealed class PodRunner(
             Conditions =
             [
                 Condition("PodScheduled", true),
-                Condition("Initialized", true),
+                Condition("Initialized", initialized || !hasInitContainers),
                 Condition("ContainersReady", allReady),
                 Condition("Ready", allReady),
             ],
+            InitContainerStatuses = initStatuses.Count > 0 ? initStatuses : null,
             ContainerStatuses = statuses,
         };
     }

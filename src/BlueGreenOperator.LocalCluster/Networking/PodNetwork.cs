@@ -41,8 +41,11 @@ public sealed class PodNetwork(ClusterState state)
 
     public string BridgeAddress => state.BridgeAddress;
 
+    /// <summary>Machine-wide record of which directory claimed which prefix, so a sweep can tell a starting cluster from a dead one.</summary>
+    public const string ClaimDirectory = "/run/bluegreen-local-cluster";
+
     /// <summary>Claims the first free network index by creating its bridge; creating a link is atomic, so two clusters never share one.</summary>
-    public static async Task<int> ClaimBridgeAsync(CancellationToken cancellationToken)
+    public static async Task<int> ClaimBridgeAsync(string clusterDirectory, CancellationToken cancellationToken)
     {
         for (var index = 1; index <= 250; index++)
         {
@@ -53,6 +56,8 @@ public sealed class PodNetwork(ClusterState state)
                 continue;
             }
 
+            Directory.CreateDirectory(ClaimDirectory);
+            await File.WriteAllTextAsync(Path.Combine(ClaimDirectory, ClusterState.PrefixFor(index)), clusterDirectory, cancellationToken);
             await HostCommand.RunCheckedAsync(Ip, ["addr", "add", $"10.213.{index}.1/24", "dev", bridge], cancellationToken);
             await HostCommand.RunCheckedAsync(Ip, ["link", "set", bridge, "up"], cancellationToken);
             return index;
@@ -141,6 +146,15 @@ public sealed class PodNetwork(ClusterState state)
             {
                 await HostCommand.RunAsync(Ip, ["link", "del", link], cancellationToken);
             }
+        }
+    }
+
+    public static void ReleaseClaim(string prefix)
+    {
+        var claim = Path.Combine(ClaimDirectory, prefix);
+        if (File.Exists(claim))
+        {
+            File.Delete(claim);
         }
     }
 

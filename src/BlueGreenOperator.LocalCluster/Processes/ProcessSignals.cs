@@ -92,6 +92,37 @@ public static partial class ProcessSignals
         return found;
     }
 
+    /// <summary>The cluster prefixes that still have at least one live process on this machine.</summary>
+    public static IReadOnlySet<string> LivePrefixes()
+    {
+        var prefixes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), out _))
+            {
+                continue;
+            }
+
+            try
+            {
+                var environment = Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(entry, "environ")));
+                foreach (var variable in environment.Split('\0'))
+                {
+                    if (variable.StartsWith(ClusterMarker + "=", StringComparison.Ordinal))
+                    {
+                        prefixes.Add(variable[(ClusterMarker.Length + 1)..]);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        return prefixes;
+    }
+
     public static bool HasMarker(int pid, string prefix)
     {
         try

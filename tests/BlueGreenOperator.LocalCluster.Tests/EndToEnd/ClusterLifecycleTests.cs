@@ -41,6 +41,38 @@ public sealed class ClusterLifecycleTests
     }
 
     [Test]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Should_fail_at_once_and_remove_what_it_started_when_the_api_server_exits()
+    {
+        var binaries = Directory.CreateTempSubdirectory("bluegreen-broken-binaries-").FullName;
+        var directory = LocalClusterSetUp.WorkDirectory(".local-cluster-broken");
+        try
+        {
+            foreach (var name in Install.KubernetesBinaries.Names)
+            {
+                var path = Path.Combine(binaries, name);
+                await File.WriteAllTextAsync(path, "#!/bin/sh\necho broken on purpose >&2\nexit 1\n");
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            }
+
+            var options = new LocalClusterOptions { BinaryDirectory = binaries, StartTimeout = TimeSpan.FromMinutes(2) };
+            var start = () => ControlPlane.LocalCluster.StartAsync(directory, options, LocalClusterSetUp.Logger);
+
+            (await start.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*kube-apiserver exited*");
+            File.ReadAllText(Path.Combine(directory, "logs", "kube-apiserver.log")).Should().Contain("broken on purpose", "the logs stay for a post-mortem");
+            File.Exists(Path.Combine(directory, ClusterState.FileName)).Should().BeFalse();
+        }
+        finally
+        {
+            Directory.Delete(binaries, recursive: true);
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    [Test]
     public async Task Should_accept_down_twice()
     {
         var directory = LocalClusterSetUp.WorkDirectory(".local-cluster-never-started");
@@ -49,5 +81,38 @@ public sealed class ClusterLifecycleTests
         await ControlPlane.LocalCluster.DownAsync(directory, LocalClusterSetUp.Logger, CancellationToken.None);
 
         Directory.Exists(directory).Should().BeFalse();
+    }
+
+    [Test]
+    public async Task Should_sweep_the_network_of_a_cluster_without_processes_but_spare_one_just_claimed()
+    {
+        // High indexes that a real cluster on this machine is unlikely to hold.
+        const string stale = "bgc249";
+        const string starting = "bgc248";
+        await CreateBridgeAndNamespaceAsync(stale);
+        await CreateBridgeAndNamespaceAsync(starting);
+        Directory.CreateDirectory(PodNetwork.ClaimDirectory);
+        await File.WriteAllTextAsync(Path.Combine(PodNetwork.ClaimDirectory, starting), "a cluster starting right now");
+        try
+        {
+            var removed = await StaleClusterSweep.RemoveAsync(LocalClusterSetUp.Logger, CancellationToken.None);
+
+            removed.Should().Contain(stale).And.NotContain(starting).And.NotContain(SharedCluster.Current.State.Prefix);
+            (await PodNetwork.ListLinksAsync(stale, CancellationToken.None)).Should().BeEmpty();
+            (await PodNetwork.ListNamespacesAsync(stale, CancellationToken.None)).Should().BeEmpty();
+            (await PodNetwork.ListLinksAsync(starting, CancellationToken.None)).Should().ContainSingle();
+        }
+        finally
+        {
+            await PodNetwork.RemoveAllAsync(starting, includeBridge: true, CancellationToken.None);
+            await PodNetwork.RemoveAllAsync(stale, includeBridge: true, CancellationToken.None);
+            PodNetwork.ReleaseClaim(starting);
+        }
+    }
+
+    private static async Task CreateBridgeAndNamespaceAsync(string prefix)
+    {
+        await HostCommand.RunCheckedAsync("/usr/sbin/ip", ["link", "add", "name", prefix + "br", "type", "bridge"]);
+        await HostCommand.RunCheckedAsync("/usr/sbin/ip", ["netns", "add", $"{prefix}-0123456789ab"]);
     }
 }

@@ -10,6 +10,9 @@ public abstract class ClusterTest
 {
     private readonly List<string> workingDirectories = [];
 
+    /// <summary>Talks to pod addresses directly (through the bridge), never through a proxy.</summary>
+    protected static HttpClient Http { get; } = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
+
     protected IKubernetes Client { get; private set; } = null!;
 
     protected TestNamespace Space { get; private set; } = null!;

@@ -13,8 +13,6 @@ namespace BlueGreenOperator.LocalCluster.Tests.EndToEnd;
 /// <summary>The local kubelet runs pods as real processes with real probes, on the real control plane.</summary>
 public sealed class PodLifecycleTests : ClusterTest
 {
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
-
     [Test]
     public async Task Should_make_a_deployment_available_whose_endpoints_list_pod_addresses_that_answer_http()
     {
@@ -225,6 +223,32 @@ public sealed class PodLifecycleTests : ClusterTest
 
         greeting.Trim().Should().Be("hello from configured");
         File.Exists(Path.Combine(container.WorkingDir, "greeting.txt")).Should().BeTrue("the process ran in the pod's working directory");
+    }
+
+    [Test]
+    public async Task Should_take_environment_variables_from_config_maps_and_secrets()
+    {
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(
+            new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "settings" }, Data = new Dictionary<string, string> { ["mode"] = "fast", ["level"] = "3" } },
+            Space.Name);
+        await Client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "credentials" }, Data = new Dictionary<string, byte[]> { ["token"] = "s3cret"u8.ToArray() } },
+            Space.Name);
+        var container = Workloads.HttpContainer(readiness: Workloads.HttpProbe("/"));
+        container.Command = ["sh", "-c", "echo \"$MODE $TOKEN $CFG_level\" > env.txt && exec python3 -m http.server 8080 --bind 0.0.0.0"];
+        container.WorkingDir = CreateWorkingDirectory();
+        container.Env =
+        [
+            new V1EnvVar { Name = "MODE", ValueFrom = new V1EnvVarSource { ConfigMapKeyRef = new V1ConfigMapKeySelector { Name = "settings", Key = "mode" } } },
+            new V1EnvVar { Name = "TOKEN", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = "credentials", Key = "token" } } },
+        ];
+        container.EnvFrom = [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = "settings" }, Prefix = "CFG_" }];
+        await Client.CoreV1.CreateNamespacedPodAsync(Workloads.Pod("from-sources", container), Space.Name);
+        var pod = await Client.WaitForPodAsync(Space.Name, "from-sources", candidate => candidate.IsReady(), "to be ready");
+
+        var environment = await Http.GetStringAsync(new Uri($"http://{pod.Status.PodIP}:{Workloads.Port}/env.txt"));
+
+        environment.Trim().Should().Be("fast s3cret 3");
     }
 
     private static async Task<IReadOnlyList<int>> ProcessesOfAsync(V1Pod pod)
