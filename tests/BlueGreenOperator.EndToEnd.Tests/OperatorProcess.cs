@@ -61,6 +61,7 @@ internal sealed partial class OperatorProcess : IAsyncDisposable
         start.Environment["Operator__LeaderElection__RetryPeriodSeconds"] = "1";
         start.Environment["HOSTNAME"] = identity;
         start.Environment["Logging__LogLevel__Default"] = "Information";
+        start.Environment["Logging__LogLevel__BlueGreenOperator"] = "Debug";
         start.Environment["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         var running = new OperatorProcess(process, port, identity);

@@ -132,7 +132,7 @@ public sealed class RolloutTests
             {
                 IntervalSeconds = 1,
                 FailureLimit = 2,
-                Checks = [new CheckSpec { Name = "latency", Http = new HttpCheckSpec { Port = 8080, Path = "/v2/models/iris" }, MaxLatencyMs = 150 }],
+                Checks = [new CheckSpec { Name = "latency", Inference = ModelRollout.Golden(), MaxLatencyMs = 150 }],
             };
         }));
         await rollout.WaitForAsync(s => s.ActiveModelVersion == "v2", "the switch to the slow v2");
@@ -148,6 +148,27 @@ public sealed class RolloutTests
         await BlueGreenOperator.LocalCluster.Eventually.UntilAsync(
             async _ => (await rollout.DeploymentAsync("blue"))?.Spec.Replicas == 3 && (await rollout.DeploymentAsync("green"))?.Spec.Replicas == 0,
             TimeSpan.FromSeconds(60), "blue back to full size and green at 0");
+        AssertNoViolations(rollout);
+    }
+
+    [Test]
+    public async Task Should_run_analysis_every_interval_while_stabilizing_and_keep_a_passing_release()
+    {
+        await using var rollout = await ModelRollout.StartAsync();
+        rollout.Watch();
+        await rollout.ApplyAsync(ModelRollout.Model("v1", "v1"));
+        await rollout.WaitForPhaseAsync(Phase.Healthy, modelVersion: "v1");
+
+        await rollout.ApplyAsync(ModelRollout.Model("v2", "v2", edit: s =>
+        {
+            s.Strategy.StabilizationSeconds = 20;
+            s.Analysis = new AnalysisSpec { IntervalSeconds = 2, FailureLimit = 1, Checks = [new CheckSpec { Name = "golden", Inference = ModelRollout.Golden() }] };
+        }));
+        var analysed = await rollout.WaitForAsync(s => s.Phase == Phase.Stabilizing && s.Analysis?.Runs >= 4, "four analysis runs while stabilizing", 90);
+
+        analysed.Status!.Analysis!.ConsecutiveFailures.Should().Be(0);
+        analysed.Status.Analysis.Results.Should().HaveCount(3).And.OnlyContain(r => r.Passed);
+        await rollout.WaitForPhaseAsync(Phase.Healthy, 60, modelVersion: "v2");
         AssertNoViolations(rollout);
     }
 

@@ -14,7 +14,10 @@ public sealed class BinaryInstaller(KubernetesBinaries binaries, ILogger logger)
     private const string DebianSources = "debian.sources";
     private const string DerivedSources = "bluegreen-operator-deb-src.sources";
 
-    private static readonly string[] BuildPackages = ["golang-go", "etcd-server", "rsync", "jq", "iproute2"];
+    private static readonly string[] BuildPackages = ["golang-go", "golang-github-modern-go-reflect2-dev", "etcd-server", "rsync", "jq", "iproute2"];
+
+    // Debian's Go 1.19 needs reflect2 1.0.2; the 1.20 source vendors 1.0.1 (see KubernetesBinaries.Recipe).
+    private const string DebianReflect2 = "/usr/share/gocode/src/github.com/modern-go/reflect2";
     private static readonly string[] RuntimeProgramsChecked = [KubernetesBinaries.Etcd, "/usr/sbin/ip", "/usr/bin/setsid"];
 
     private static readonly Dictionary<string, string> NonInteractive = new() { ["DEBIAN_FRONTEND"] = "noninteractive" };
@@ -59,6 +62,7 @@ public sealed class BinaryInstaller(KubernetesBinaries binaries, ILogger logger)
             return;
         }
 
+        ReplaceVendoredReflect2(sourceTree);
         await BuildAsync(sourceTree, cancellationToken);
         CopyBinaries(Path.Combine(sourceTree, "_output", "local", "bin", "linux", "amd64"));
         Directory.Delete(buildDirectory, recursive: true);
@@ -87,6 +91,30 @@ public sealed class BinaryInstaller(KubernetesBinaries binaries, ILogger logger)
             // Rename last so a reader never sees a half-copied binary.
             File.Move(partial, target, overwrite: true);
         }
+
+        File.WriteAllText(binaries.RecipeFile, KubernetesBinaries.Recipe + "\n");
+    }
+
+    /// <summary>Swaps the vendored reflect2 sources for Debian's packaged 1.0.2 (same API, Go 1.18+ map iteration).</summary>
+    public static void ReplaceVendoredReflect2(string sourceTree)
+    {
+        var vendored = Path.Combine(sourceTree, "vendor", "github.com", "modern-go", "reflect2");
+        if (!Directory.Exists(DebianReflect2))
+        {
+            throw new InvalidOperationException($"{DebianReflect2} is missing; install the Debian package golang-github-modern-go-reflect2-dev");
+        }
+
+        foreach (var old in Directory.EnumerateFiles(vendored).Where(IsSource))
+        {
+            File.Delete(old);
+        }
+
+        foreach (var source in Directory.EnumerateFiles(DebianReflect2).Where(IsSource))
+        {
+            File.Copy(source, Path.Combine(vendored, Path.GetFileName(source)));
+        }
+
+        static bool IsSource(string path) => path.EndsWith(".go", StringComparison.Ordinal) || path.EndsWith(".s", StringComparison.Ordinal);
     }
 
     private async Task InstallPackagesAsync(IReadOnlyCollection<string> packages, CancellationToken cancellationToken)

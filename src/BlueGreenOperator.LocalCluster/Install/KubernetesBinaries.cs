@@ -10,12 +10,23 @@ public sealed record KubernetesBinaries(string Directory)
     public static readonly IReadOnlyList<string> Names =
         ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"];
 
+    /// <summary>
+    /// How the cached binaries were built. A build from an older recipe is rebuilt: the first one vendored
+    /// reflect2 1.0.1, whose map iteration crashes kube-apiserver built with Go 1.18 or later on the first
+    /// custom-resource write.
+    /// </summary>
+    public const string Recipe = "kubernetes 1.20.2, Debian source, vendored reflect2 replaced by Debian's 1.0.2";
+
+    public string RecipeFile => Path.Combine(Directory, "recipe");
+
     public string ApiServer => Path.Combine(Directory, "kube-apiserver");
     public string ControllerManager => Path.Combine(Directory, "kube-controller-manager");
     public string Scheduler => Path.Combine(Directory, "kube-scheduler");
     public string Kubectl => Path.Combine(Directory, "kubectl");
 
-    public bool IsComplete => Names.All(name => File.Exists(Path.Combine(Directory, name)));
+    public bool IsComplete =>
+        Names.All(name => File.Exists(Path.Combine(Directory, name)))
+        && File.Exists(RecipeFile) && File.ReadAllText(RecipeFile).Trim() == Recipe;
 
     /// <summary>The cache directory: BLUEGREEN_K8S_CACHE, else ~/.cache/bluegreen-operator/k8s-1.20.2.</summary>
     public static KubernetesBinaries FromCache()

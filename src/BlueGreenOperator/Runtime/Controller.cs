@@ -165,12 +165,8 @@ internal sealed class Controller : IDisposable
 
     private async Task ProcessAsync(ObjectKey key, CancellationToken abort)
     {
-        using var scope = logger.BeginScope(new Dictionary<string, object>
-        {
-            ["ObjectKey"] = key.ToString(),
-            ["Namespace"] = key.Namespace,
-            ["Name"] = key.Name,
-        });
+        // A message-template scope: structured (ObjectKey) for log stores, readable ("ml/iris") on a console.
+        using var scope = logger.BeginScope("{ObjectKey}", key.ToString());
         using var activity = OperatorTelemetry.ActivitySource.StartActivity("reconcile");
         activity?.SetTag("k8s.namespace.name", key.Namespace);
         activity?.SetTag("bluegreen.object.name", key.Name);

@@ -55,6 +55,8 @@ public sealed class ClusterLifecycleTests
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute);
             }
 
+            await File.WriteAllTextAsync(Path.Combine(binaries, "recipe"), Install.KubernetesBinaries.Recipe);
+
             var options = new LocalClusterOptions { BinaryDirectory = binaries, StartTimeout = TimeSpan.FromMinutes(2) };
             var start = () => ControlPlane.LocalCluster.StartAsync(directory, options, LocalClusterSetUp.Logger);
 

@@ -174,8 +174,9 @@ public sealed class ControllerTests
         await Loopback.Until(() => controller.Reconciles == 1);
 
         var line = logger.Lines.Single(l => l.Message == "reconciling");
-        line.Scopes.OfType<IReadOnlyDictionary<string, object>>()
-            .Should().Contain(scope => (string)scope["ObjectKey"] == "ml/fraud");
+        line.Scopes.OfType<IReadOnlyList<KeyValuePair<string, object?>>>()
+            .Should().Contain(scope => scope.Any(p => p.Key == "ObjectKey" && (string?)p.Value == "ml/fraud"));
+        line.Scopes.Select(scope => scope?.ToString()).Should().Contain("ml/fraud");
     }
 
     [Test]
