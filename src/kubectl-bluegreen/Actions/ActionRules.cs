@@ -26,7 +26,7 @@ internal static class ActionRules
         }
 
         var phase = status?.Phase;
-        if (verb == RolloutAction.Retry ? !string.IsNullOrEmpty(status?.AbortedRevision) : phase is not null && PhasesByVerb[verb].Contains(phase))
+        if (Applies(verb, status))
         {
             return new Applicability(true, verb == RolloutAction.Retry ? $"revision {status!.AbortedRevision} was aborted" : $"phase is {phase}");
         }
@@ -38,7 +38,11 @@ internal static class ActionRules
     }
 
     public static IReadOnlyList<string> ApplicableVerbs(BlueGreenDeploymentStatus? status) =>
-        RolloutAction.All.Where(verb => Check(verb, status).Applies).ToList();
+        RolloutAction.All.Where(verb => Applies(verb, status)).ToList();
+
+    private static bool Applies(string verb, BlueGreenDeploymentStatus? status) => verb == RolloutAction.Retry
+        ? !string.IsNullOrEmpty(status?.AbortedRevision)
+        : status?.Phase is { } phase && PhasesByVerb[verb].Contains(phase);
 
     private static string JoinOr(IReadOnlyList<string> items) =>
         items.Count == 1 ? items[0] : string.Join(", ", items.Take(items.Count - 1)) + " or " + items[^1];

@@ -11,7 +11,7 @@ internal static class PhaseMeaning
         var phase = item.Status?.Phase;
         return phase switch
         {
-            null or "" => "not reconciled yet: is the operator running and watching this namespace?",
+            null or "" => "not reconciled yet; is the operator running and watching this namespace?",
             Phase.Initializing => "bringing up the first release; nothing serves traffic yet",
             Phase.Progressing => "the new colour is being rolled out; the active colour keeps serving",
             Phase.Testing => "smoke tests run against every pod of the new colour; the active colour keeps serving",

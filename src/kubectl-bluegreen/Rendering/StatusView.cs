@@ -16,7 +16,7 @@ internal static class StatusView
 
         Field(output, "Name", item.Metadata.Name);
         Field(output, "Namespace", item.Metadata.NamespaceProperty);
-        Field(output, "Model", $"{item.Spec.Model.Name} {item.Spec.Model.Version} (spec)");
+        Field(output, "Model", $"{item.Spec.Model.Name} {item.Spec.Model.Version} (desired)");
         var degradedReason = status?.Phase == Phase.Degraded ? PhaseMeaning.DegradedReason(item) : null;
         var phase = status?.Phase is { Length: > 0 } p ? p : "<none>";
         Field(output, "Phase", $"{phase}{(degradedReason is null ? "" : $" ({degradedReason})")}: {PhaseMeaning.Describe(item)}");
@@ -59,6 +59,8 @@ internal static class StatusView
     private static DateTime LastSeen(Corev1Event e) =>
         e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp ?? e.Metadata?.CreationTimestamp ?? DateTime.MinValue;
 
+    private static string Plural(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";
+
     private static void Field(StringBuilder output, string label, string? value) =>
         output.Append((label + ":").PadRight(LabelWidth)).Append(' ').Append(value).Append('\n');
 
@@ -82,7 +84,7 @@ internal static class StatusView
         }
 
         var failed = results.Count(r => !r.Passed);
-        var tested = status?.TestedRevision is { Length: > 0 } revision ? $", revision {revision} passed on {status.TestedPods ?? 0} pods" : "";
+        var tested = status?.TestedRevision is { Length: > 0 } revision ? $", revision {revision} passed on {Plural(status.TestedPods ?? 0, "pod")}" : "";
         Field(output, "Smoke tests", $"{results.Count - failed} passed, {failed} failed{tested}");
         CheckTable("TEST", results).WriteTo(output, "  ");
     }
@@ -96,9 +98,11 @@ internal static class StatusView
             return;
         }
 
-        var limit = item.Spec.Analysis is { } spec ? $" (rollback at {spec.FailureLimit})" : "";
+        var failures = item.Spec.Analysis is { } spec
+            ? $"{analysis.ConsecutiveFailures} of {spec.FailureLimit} consecutive failures that roll back"
+            : Plural(analysis.ConsecutiveFailures, "consecutive failure");
         var lastRun = analysis.LastRunAt is { } at ? $", last run {Age.Since(at, now)} ago" : "";
-        Field(output, "Analysis", $"{analysis.Runs} runs, {analysis.ConsecutiveFailures} consecutive failures{limit}{lastRun}");
+        Field(output, "Analysis", $"{Plural(analysis.Runs, "run")}, {failures}{lastRun}");
         if (analysis.Results is { Count: > 0 } results)
         {
             CheckTable("CHECK", results).WriteTo(output, "  ");
