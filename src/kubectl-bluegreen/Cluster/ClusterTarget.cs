@@ -1,5 +1,4 @@
 using k8s;
-using k8s.Exceptions;
 using k8s.KubeConfigModels;
 
 namespace BlueGreenOperator.Plugin.Cluster;
@@ -25,9 +24,9 @@ internal sealed record ClusterTarget(KubernetesClientConfiguration Configuration
                 ? KubernetesClientConfiguration.BuildConfigFromConfigFile(existing[0], invocation.Context)
                 : KubernetesClientConfiguration.BuildConfigFromConfigObject(Merge(existing), invocation.Context);
         }
-        catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException or FormatException
-            or ArgumentException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e)
         {
+            // YAML, file, certificate and exec-plugin errors all mean the same to the user: this kubeconfig is unusable.
             throw new CommandFailure(ExitCode.ClusterError, $"cannot use kubeconfig {string.Join(", ", existing)}: {e.Message}");
         }
 
