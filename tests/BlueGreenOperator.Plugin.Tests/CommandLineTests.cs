@@ -109,4 +109,26 @@ public sealed class CommandLineTests
     {
         Run("status", "-n", "ml", "--", "-odd-name").Name.Should().Be("-odd-name");
     }
+
+    [TestCase("500ms", 500)]
+    [TestCase("10s", 10_000)]
+    [TestCase("2m", 120_000)]
+    [TestCase("1h", 3_600_000)]
+    [TestCase("7", 7_000)]
+    [TestCase("1.5s", 1_500)]
+    [TestCase("0", 0)]
+    public void Should_read_request_timeouts_like_kubectl(string text, int milliseconds)
+    {
+        Run("list", "--request-timeout", text).RequestTimeout.Should().Be(TimeSpan.FromMilliseconds(milliseconds));
+        Run("status", "x", $"--request-timeout={text}").RequestTimeout.Should().Be(TimeSpan.FromMilliseconds(milliseconds));
+    }
+
+    [TestCase("soon")]
+    [TestCase("10d")]
+    [TestCase("-5s")]
+    [TestCase("s")]
+    public void Should_refuse_a_request_timeout_without_a_known_unit(string text)
+    {
+        Error("list", "--request-timeout", text).Message.Should().StartWith($"invalid --request-timeout \"{text}\"");
+    }
 }

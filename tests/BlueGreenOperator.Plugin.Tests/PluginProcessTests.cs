@@ -61,6 +61,20 @@ public sealed class PluginProcessTests
     }
 
     [Test]
+    public async Task Should_exit_4_when_the_API_server_accepts_connections_but_never_answers()
+    {
+        // Listening without ever accepting: the kernel completes the TCP handshake, then nothing answers the TLS hello.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var silentConfig = scratch.File($"silent-{port}", Kubeconfigs.Single($"https://127.0.0.1:{port}", "silent", "ml"));
+
+        var outcome = await Plugin("status", "fraud-model", "--kubeconfig", silentConfig, "--request-timeout=2s");
+
+        outcome.Should().Be(new ProcessOutcome(4, "", $"error: the API server at https://127.0.0.1:{port} did not answer in time (--request-timeout)\n"));
+    }
+
+    [Test]
     public async Task Should_exit_4_naming_the_file_when_the_kubeconfig_is_missing()
     {
         var missing = Path.Combine(scratch.Path, "missing");

@@ -9,6 +9,7 @@ internal static class CommandLine
         AllNamespaces,
         Kubeconfig,
         Context,
+        RequestTimeout,
         Watch,
         Force,
         Help,
@@ -22,6 +23,7 @@ internal static class CommandLine
         ["--all-namespaces"] = Flag.AllNamespaces,
         ["--kubeconfig"] = Flag.Kubeconfig,
         ["--context"] = Flag.Context,
+        ["--request-timeout"] = Flag.RequestTimeout,
         ["-w"] = Flag.Watch,
         ["--watch"] = Flag.Watch,
         ["--force"] = Flag.Force,
@@ -29,7 +31,7 @@ internal static class CommandLine
         ["--help"] = Flag.Help,
     };
 
-    private static bool TakesValue(Flag flag) => flag is Flag.Namespace or Flag.Kubeconfig or Flag.Context;
+    private static bool TakesValue(Flag flag) => flag is Flag.Namespace or Flag.Kubeconfig or Flag.Context or Flag.RequestTimeout;
 
     private static bool Allows(string verb, Flag flag) => flag switch
     {
@@ -104,12 +106,19 @@ internal static class CommandLine
                 return new ShowHelp(verb);
             }
 
+            TimeSpan? timeout = null;
+            if (flag == Flag.RequestTimeout && (timeout = ParseDuration(value!)) is null)
+            {
+                return new UsageError($"invalid --request-timeout \"{value}\": use a number with a unit such as 10s, 2m or 500ms (0: no limit)", verb);
+            }
+
             invocation = flag switch
             {
                 Flag.Namespace => invocation with { Namespace = value },
                 Flag.AllNamespaces => invocation with { AllNamespaces = true },
                 Flag.Kubeconfig => invocation with { Kubeconfig = value },
                 Flag.Context => invocation with { Context = value },
+                Flag.RequestTimeout => invocation with { RequestTimeout = timeout },
                 Flag.Watch => invocation with { Watch = true },
                 Flag.Force => invocation with { Force = true },
                 _ => throw new InvalidOperationException($"flag {flag} is not handled"),
@@ -139,6 +148,25 @@ internal static class CommandLine
             0 => new UsageError($"\"{verb}\" needs the name of a BlueGreenDeployment", verb),
             1 => new RunCommand(invocation with { Name = positionals[0] }),
             _ => new UsageError($"\"{verb}\" takes one name, got {positionals.Count}: {string.Join(' ', positionals)}", verb),
+        };
+    }
+
+    /// <summary>kubectl's --request-timeout: 500ms, 10s, 2m, 1h, or plain seconds; 0 means no limit.</summary>
+    public static TimeSpan? ParseDuration(string text)
+    {
+        var unit = text.EndsWith("ms", StringComparison.Ordinal) ? "ms" : text.Length > 0 && char.IsLetter(text[^1]) ? text[^1..] : "";
+        if (!double.TryParse(text[..^unit.Length], System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var amount))
+        {
+            return null;
+        }
+
+        return unit switch
+        {
+            "ms" => TimeSpan.FromMilliseconds(amount),
+            "s" or "" => TimeSpan.FromSeconds(amount),
+            "m" => TimeSpan.FromMinutes(amount),
+            "h" => TimeSpan.FromHours(amount),
+            _ => null,
         };
     }
 

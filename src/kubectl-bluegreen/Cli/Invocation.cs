@@ -20,7 +20,8 @@ internal sealed record Invocation(
     string? Kubeconfig = null,
     string? Context = null,
     bool Watch = false,
-    bool Force = false);
+    bool Force = false,
+    TimeSpan? RequestTimeout = null);
 
 /// <summary>What the command line asked for: a run, help, or a usage error.</summary>
 internal abstract record ParsedCommandLine;

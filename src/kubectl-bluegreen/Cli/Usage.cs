@@ -4,10 +4,11 @@ namespace BlueGreenOperator.Plugin.Cli;
 internal static class Usage
 {
     private const string CommonFlags = """
-          -n, --namespace NS     namespace of the object (default: the kubeconfig context's, else "default")
-              --kubeconfig PATH  kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
-              --context NAME     kubeconfig context to use (default: the current context)
-          -h, --help             show this help
+          -n, --namespace NS       namespace of the object (default: the kubeconfig context's, else "default")
+              --kubeconfig PATH    kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
+              --context NAME       kubeconfig context to use (default: the current context)
+              --request-timeout D  give up on an unanswered request after D, e.g. 10s or 2m (default 30s; 0: no limit)
+          -h, --help               show this help
         """;
 
     private const string ExitCodes = """
@@ -50,7 +51,7 @@ internal static class Usage
               kubectl bluegreen list [-n NS | -A]
 
             Flags:
-              -A, --all-namespaces   list across all namespaces
+              -A, --all-namespaces     list across all namespaces
             {CommonFlags}
 
             {ExitCodes}
@@ -63,7 +64,7 @@ internal static class Usage
               kubectl bluegreen status NAME [-n NS] [--watch]
 
             Flags:
-              -w, --watch            redraw on every change of the object until Ctrl-C
+              -w, --watch              redraw on every change of the object until Ctrl-C
             {CommonFlags}
 
             {ExitCodes}
@@ -85,7 +86,7 @@ internal static class Usage
         {verb} applies {ActionRules.WhenApplies(verb)}.
 
         Flags:
-              --force            request it even if the current phase says it does not apply
+              --force              request it even if the current phase says it does not apply
         {CommonFlags}
 
         {ExitCodes}

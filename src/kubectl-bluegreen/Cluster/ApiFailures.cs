@@ -33,8 +33,8 @@ internal static class ApiFailures
             $"TLS handshake with the API server at {server} failed: {tls.Message}"),
         HttpRequestException request => new CommandFailure(ExitCode.ClusterError,
             $"cannot reach the API server at {server}: {request.Message}"),
-        TaskCanceledException or TimeoutException => new CommandFailure(ExitCode.ClusterError,
-            $"the API server at {server} did not answer in time"),
+        OperationCanceledException or TimeoutException => new CommandFailure(ExitCode.ClusterError,
+            $"the API server at {server} did not answer in time (--request-timeout)"),
         _ => new CommandFailure(ExitCode.ClusterError, $"unexpected {exception.GetType().Name} talking to {server}: {exception.Message}"),
     };
 

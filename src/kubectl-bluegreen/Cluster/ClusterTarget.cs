@@ -8,6 +8,8 @@ internal sealed record ClusterTarget(KubernetesClientConfiguration Configuration
 {
     public const string DefaultNamespace = "default";
 
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(30);
+
     public static ClusterTarget Resolve(Invocation invocation, Func<string, string?> environment)
     {
         var paths = KubeconfigPaths(invocation.Kubeconfig, environment("KUBECONFIG"), environment("HOME"));
@@ -30,6 +32,11 @@ internal sealed record ClusterTarget(KubernetesClientConfiguration Configuration
             throw new CommandFailure(ExitCode.ClusterError, $"cannot use kubeconfig {string.Join(", ", existing)}: {e.Message}");
         }
 
+        // An API server that accepts connections but never answers should fail the command, not hang it; the client
+        // lifts this timeout for watch requests, so --watch is not cut by it.
+        configuration.HttpClientTimeout = invocation.RequestTimeout is { } timeout
+            ? timeout == TimeSpan.Zero ? Timeout.InfiniteTimeSpan : timeout
+            : DefaultRequestTimeout;
         var ns = invocation.Namespace ?? (string.IsNullOrEmpty(configuration.Namespace) ? DefaultNamespace : configuration.Namespace);
         return new ClusterTarget(configuration, ns);
     }
