@@ -68,9 +68,40 @@ public sealed class ActionRulesTests
     }
 
     [Test]
-    public void Should_build_a_merge_patch_of_the_annotation_guarded_by_the_resource_version()
+    public void Should_patch_the_annotation_guarded_by_the_checked_resource_version()
     {
-        ActionRequest.MergePatch("promote", "4711").Should().Be("""{"metadata":{"annotations":{"bluegreen.dev/action":"promote"},"resourceVersion":"4711"}}""");
-        ActionRequest.MergePatch("abort", null).Should().Be("""{"metadata":{"annotations":{"bluegreen.dev/action":"abort"}}}""");
+        var request = ActionRequest.Decide(RolloutAction.Promote, Samples.Paused(), force: false);
+
+        request.Refusal.Should().BeNull();
+        request.MergePatch.Should().Be("""{"metadata":{"annotations":{"bluegreen.dev/action":"promote"},"resourceVersion":"4711"}}""");
+    }
+
+    [Test]
+    public void Should_refuse_with_exit_code_3_naming_object_phase_and_alternatives()
+    {
+        var request = ActionRequest.Decide(RolloutAction.Promote, Samples.Stabilizing(), force: false);
+
+        request.MergePatch.Should().BeNull();
+        request.Refusal!.ExitCode.Should().Be(ExitCode.ActionDoesNotApply);
+        request.Refusal.Message.Should().Be(
+            "cannot promote bluegreendeployment \"fraud-model\" in namespace \"ml\": it is in phase Stabilizing; promote applies only in Paused; " +
+            "what applies now: rollback (--force requests it anyway)");
+    }
+
+    [Test]
+    public void Should_send_a_forced_action_unguarded_whatever_the_phase()
+    {
+        var request = ActionRequest.Decide(RolloutAction.Rollback, Samples.InvalidSpec(), force: true);
+
+        request.Refusal.Should().BeNull();
+        request.MergePatch.Should().Be("""{"metadata":{"annotations":{"bluegreen.dev/action":"rollback"}}}""");
+    }
+
+    [Test]
+    public void Should_offer_retry_of_a_rolled_back_release()
+    {
+        ActionRequest.Decide(RolloutAction.Retry, Samples.RolledBack(), force: false).Refusal.Should().BeNull();
+        ActionRequest.Decide(RolloutAction.Abort, Samples.RolledBack(), force: false).Refusal!.Message.Should()
+            .Contain("it is in phase RolledBack; abort applies only in Initializing, Progressing, Testing, Paused or Promoting; what applies now: retry");
     }
 }

@@ -14,15 +14,13 @@ internal static class ActionCommand
         for (var attempt = 1; attempt <= Attempts; attempt++)
         {
             var item = await api.GetAsync(ns, name, cancellationToken);
-            var applicability = ActionRules.Check(verb, item.Status);
-            if (!applicability.Applies && !invocation.Force)
+            var request = ActionRequest.Decide(verb, item, invocation.Force);
+            if (request.Refusal is { } refusal)
             {
-                throw new CommandFailure(ExitCode.ActionDoesNotApply,
-                    $"cannot {verb} bluegreendeployment \"{name}\" in namespace \"{ns}\": {applicability.Reason} (--force requests it anyway)");
+                throw refusal;
             }
 
-            var patch = ActionRequest.MergePatch(verb, invocation.Force ? null : item.Metadata.ResourceVersion);
-            if (await api.TryMergePatchAsync(ns, name, patch, cancellationToken))
+            if (await api.TryMergePatchAsync(ns, name, request.MergePatch!, cancellationToken))
             {
                 if (item.Metadata.Annotations?.TryGetValue(WellKnown.ActionAnnotation, out var pending) == true && pending != verb)
                 {
