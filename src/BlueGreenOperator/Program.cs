@@ -1,1 +1,63 @@
-Console.WriteLine("placeholder");
+using BlueGreenOperator.Checks;
+using BlueGreenOperator.Cluster;
+using BlueGreenOperator.Hosting;
+using BlueGreenOperator.Reconciliation;
+using BlueGreenOperator.Runtime;
+using BlueGreenOperator.Telemetry;
+using k8s;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.Configure<OperatorOptions>(builder.Configuration.GetSection(OperatorOptions.Section));
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.IncludeScopes = true;
+    o.SingleLine = true;
+    o.TimestampFormat = "HH:mm:ss.fff ";
+});
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"])
+    && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]) && string.IsNullOrEmpty(builder.Configuration["HTTP_PORTS"]))
+{
+    builder.WebHost.UseUrls("http://0.0.0.0:8080");
+}
+
+var settings = builder.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
+var requestCounter = new ApiRequestCounter();
+var client = new Kubernetes(KubernetesConfiguration.Load(settings.Kubeconfig), requestCounter);
+ApiRequestMetrics.Track(requestCounter);
+
+builder.Services.AddSingleton<IKubernetes>(client);
+builder.Services.AddSingleton(requestCounter);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<ClusterAccess>();
+builder.Services.AddSingleton(_ => SmokeTestRunner.CreateHttpClient());
+builder.Services.AddSingleton(sp => new PrometheusClient(sp.GetRequiredService<HttpClient>(), string.IsNullOrEmpty(settings.PrometheusUrl) ? null : new Uri(settings.PrometheusUrl)));
+builder.Services.AddSingleton<SmokeTestRunner>();
+builder.Services.AddSingleton<IReconciler, RolloutReconciler>();
+builder.Services.AddSingleton<OperatorReadiness>();
+builder.Services.AddHostedService<OperatorService>();
+
+var otel = builder.Services.AddOpenTelemetry()
+    .ConfigureResource(r => r.AddService("bluegreen-operator"))
+    .WithMetrics(m =>
+    {
+        m.AddMeter(OperatorTelemetry.Name).AddPrometheusExporter();
+        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            m.AddOtlpExporter();
+    })
+    .WithTracing(t =>
+    {
+        t.AddSource(OperatorTelemetry.Name);
+        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            t.AddOtlpExporter();
+    });
+_ = otel;
+
+var app = builder.Build();
+app.MapGet("/healthz", () => Results.Ok("ok"));
+app.MapGet("/readyz", (OperatorReadiness readiness) =>
+    readiness.Synced ? Results.Ok(readiness.Leading ? "ready: leading" : "ready: standing by") : Results.StatusCode(503));
+app.MapPrometheusScrapingEndpoint("/metrics");
+app.Run();

@@ -308,7 +308,8 @@ public static class RolloutPlanner
             }
 
             _status.Phase = Phase.Stabilizing;
-            if (other.AvailableReplicas >= 1)
+            // Pods above the desired size are on their way out: they do not count as a place to switch to.
+            if (Math.Min(other.AvailableReplicas, other.DesiredReplicas) >= 1)
             {
                 FinishRollback(target);
                 return new PointService(ServiceRole.Active, target);

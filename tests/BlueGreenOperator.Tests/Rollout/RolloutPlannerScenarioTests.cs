@@ -393,6 +393,17 @@ public sealed class RolloutPlannerScenarioTests
     }
 
     [Test]
+    public void Should_not_switch_back_to_standby_pods_that_are_being_scaled_away()
+    {
+        var (v2, _, green) = SwitchedToV2(s => s.Strategy.StandbyReplicas = 0);
+        var terminating = Deployment(Color.Blue, RevisionOf("v1"), "v1", 0, 1);
+
+        var plan = Plan(v2.WithAction(RolloutAction.Rollback), terminating, green, Color.Green, Color.Green, T0.AddSeconds(60));
+
+        plan.Step.Should().Be(new ScaleDeployment(Color.Blue, 3), "a pod above the desired size is about to go");
+    }
+
+    [Test]
     public void Should_restore_the_old_colour_to_full_size_and_scale_the_failed_one_to_zero_after_a_rollback()
     {
         var (v2, _, green) = SwitchedToV2();

@@ -1,0 +1,46 @@
+using ModelServer.Iris;
+
+namespace ModelServer.Inference;
+
+/// <summary>The one trained model this process serves, answering validated batches.</summary>
+/// <remarks>Answers only once readiness says training has completed.</remarks>
+internal sealed class ServedModel(ModelSignature signature, Task<TrainedModel> training, bool wrongPredictions)
+{
+    public ModelSignature Signature => signature;
+
+    public InferenceResponse Infer(InferenceBatch batch)
+    {
+        var classifier = training.Result.Classifier;
+        var rows = batch.Rows.Count;
+        var classes = new long[rows];
+        var probabilities = new float[rows * signature.ClassCount];
+        for (var r = 0; r < rows; r++)
+        {
+            var p = classifier.Probabilities(batch.Rows[r]);
+            var predicted = IrisClassifierExtensions.ArgMax(p);
+            // A deliberately broken release: every answer shifted by one class, probabilities shifted alike.
+            var shift = wrongPredictions ? 1 : 0;
+            classes[r] = (predicted + shift) % signature.ClassCount;
+            for (var c = 0; c < signature.ClassCount; c++)
+            {
+                probabilities[(r * signature.ClassCount) + ((c + shift) % signature.ClassCount)] = (float)p[c];
+            }
+        }
+
+        var outputs = batch.Outputs.Select(name => name == ModelSignature.ClassOutput
+                ? new OutputTensor(name, [rows], "INT64", classes)
+                : new OutputTensor(name, [rows, signature.ClassCount], "FP32", probabilities))
+            .ToArray();
+        return new InferenceResponse(signature.ModelName, signature.Version, batch.Id ?? Guid.NewGuid().ToString("N"), outputs);
+    }
+
+    public ModelMetadata Metadata() => new(
+        signature.ModelName,
+        [signature.Version],
+        "dotnet-iris-classifier",
+        [new TensorMetadata(signature.InputName, "FP32", [-1, signature.FeatureCount])],
+        [
+            new TensorMetadata(ModelSignature.ClassOutput, "INT64", [-1]),
+            new TensorMetadata(ModelSignature.ProbabilityOutput, "FP32", [-1, signature.ClassCount]),
+        ]);
+}

@@ -1,0 +1,72 @@
+using ModelServer.Inference;
+using ModelServer.Iris;
+using ModelServer.Serving;
+
+if (args.Length > 0 && args[0] == "evaluate")
+{
+    Console.Write(VersionComparison.Report());
+    return 0;
+}
+
+ServerSettings settings;
+try
+{
+    settings = ServerSettings.Read(Environment.GetEnvironmentVariable, args);
+}
+catch (InvalidSettingException e)
+{
+    await Console.Error.WriteLineAsync($"model-server: {e.Message}");
+    return 2;
+}
+
+var training = TrainedModel.TrainInBackground(settings.ModelVersion);
+
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.AddSimpleConsole(options =>
+{
+    options.SingleLine = true;
+    options.TimestampFormat = "HH:mm:ss.fff ";
+});
+// One log line per request would drown the knobs' messages; lifetime events stay visible.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.WebHost.UseUrls($"http://{settings.BindAddress}:{settings.Port}");
+var app = builder.Build();
+var logger = app.Logger;
+
+logger.LogInformation(
+    "Knobs: STARTUP_DELAY_SECONDS={StartupDelay} NEVER_READY={NeverReady} WRONG_PREDICTIONS={WrongPredictions} " +
+    "ADDED_LATENCY_MS={AddedLatency} ERROR_RATE={ErrorRate} CRASH_AFTER_REQUESTS={CrashAfter}",
+    settings.StartupDelay.TotalSeconds, settings.NeverReady, settings.WrongPredictions,
+    settings.AddedLatency.TotalMilliseconds, settings.ErrorRate, settings.CrashAfterRequests?.ToString() ?? "off");
+
+var signature = new ModelSignature(settings.ModelName, settings.ModelVersion, IrisDataSet.FeatureCount, IrisDataSet.ClassCount);
+var model = new ServedModel(signature, training, settings.WrongPredictions);
+var readiness = new ModelReadiness(settings, training, TimeProvider.System);
+var metrics = new InferenceMetrics(settings);
+
+app.UseInferenceInstrumentation(metrics, new FaultInjection(settings), settings, logger);
+app.MapOpenInference(model, readiness);
+app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+
+_ = LogTrainingAsync();
+await app.RunAsync();
+return Environment.ExitCode;
+
+async Task LogTrainingAsync()
+{
+    try
+    {
+        var trained = await training;
+        logger.LogInformation(
+            "Trained model {Model} version {Version} in {TrainingMs:F0} ms: {Trainer}; accuracy on the {Rows} iris rows {Accuracy:P2}",
+            settings.ModelName, trained.Version, trained.Took.TotalMilliseconds, ModelVersions.Describe(trained.Version),
+            trained.Rows, trained.Accuracy);
+    }
+    catch (Exception e) when (e is InvalidOperationException or FormatException)
+    {
+        // A server that can never become ready is better restarted than left running.
+        logger.LogCritical(e, "Training model {Model} version {Version} failed", settings.ModelName, settings.ModelVersion);
+        Environment.ExitCode = 1;
+        app.Lifetime.StopApplication();
+    }
+}

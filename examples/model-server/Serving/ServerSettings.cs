@@ -1,0 +1,114 @@
+using System.Globalization;
+using ModelServer.Iris;
+
+namespace ModelServer.Serving;
+
+/// <summary>Everything the server is told by environment variables and command-line arguments.</summary>
+internal sealed record ServerSettings(
+    string BindAddress,
+    int Port,
+    string ModelName,
+    string ModelVersion,
+    TimeSpan StartupDelay,
+    bool NeverReady,
+    bool WrongPredictions,
+    TimeSpan AddedLatency,
+    double ErrorRate,
+    long? CrashAfterRequests)
+{
+    /// <summary>Reads settings; arguments (<c>--port</c>, <c>--bind</c>) win over the environment.</summary>
+    public static ServerSettings Read(Func<string, string?> environment, IReadOnlyList<string> args)
+    {
+        string? Argument(string name)
+        {
+            for (var i = 0; i < args.Count; i++)
+            {
+                if (args[i] == name)
+                {
+                    return i + 1 < args.Count ? args[i + 1] : throw new InvalidSettingException($"{name} needs a value.");
+                }
+
+                if (args[i].StartsWith(name + "=", StringComparison.Ordinal))
+                {
+                    return args[i][(name.Length + 1)..];
+                }
+            }
+
+            return null;
+        }
+
+        string? Value(string key) => string.IsNullOrWhiteSpace(environment(key)) ? null : environment(key)!.Trim();
+
+        var version = Value("MODEL_VERSION") ?? "v1";
+        if (!ModelVersions.IsKnown(version))
+        {
+            throw new InvalidSettingException(
+                $"MODEL_VERSION '{version}' is unknown; this server can serve: {string.Join(", ", ModelVersions.Known)}.");
+        }
+
+        var errorRate = Number("ERROR_RATE", Value("ERROR_RATE"), 0);
+        if (errorRate is < 0 or > 1)
+        {
+            throw new InvalidSettingException($"ERROR_RATE must be between 0 and 1, got {errorRate}.");
+        }
+
+        var port = (int)Number("PORT", Argument("--port") ?? Value("PORT"), 8080);
+        if (port is < 1 or > 65535)
+        {
+            throw new InvalidSettingException($"PORT must be between 1 and 65535, got {port}.");
+        }
+
+        var crashAfter = Value("CRASH_AFTER_REQUESTS") is { } crash ? (long?)Number("CRASH_AFTER_REQUESTS", crash, 0) : null;
+        if (crashAfter is < 1)
+        {
+            throw new InvalidSettingException($"CRASH_AFTER_REQUESTS must be at least 1, got {crashAfter}.");
+        }
+
+        return new ServerSettings(
+            BindAddress: Argument("--bind") ?? Value("BIND_ADDRESS") ?? "0.0.0.0",
+            Port: port,
+            ModelName: Value("MODEL_NAME") ?? "iris",
+            ModelVersion: version,
+            StartupDelay: TimeSpan.FromSeconds(NonNegative("STARTUP_DELAY_SECONDS", Value("STARTUP_DELAY_SECONDS"))),
+            NeverReady: Flag("NEVER_READY", Value("NEVER_READY")),
+            WrongPredictions: Flag("WRONG_PREDICTIONS", Value("WRONG_PREDICTIONS")) || ClaimsWrongPredictions(Value("WRONG_PREDICTIONS_CLAIM_FILE")),
+            AddedLatency: TimeSpan.FromMilliseconds(NonNegative("ADDED_LATENCY_MS", Value("ADDED_LATENCY_MS"))),
+            ErrorRate: errorRate,
+            CrashAfterRequests: crashAfter);
+    }
+
+    private static double Number(string key, string? text, double fallback) =>
+        text is null ? fallback
+        : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) ? value
+        : throw new InvalidSettingException($"{key} must be a number, got '{text}'.");
+
+    private static double NonNegative(string key, string? text) =>
+        Number(key, text, 0) is var value and >= 0 ? value : throw new InvalidSettingException($"{key} must not be negative, got '{text}'.");
+
+    // Several replicas share one host file system here: the first to create the file is the one bad replica.
+    private static bool ClaimsWrongPredictions(string? claimFile)
+    {
+        if (string.IsNullOrEmpty(claimFile))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var claim = new FileStream(claimFile, FileMode.CreateNew, FileAccess.Write);
+            return true;
+        }
+        catch (IOException) when (File.Exists(claimFile))
+        {
+            return false;
+        }
+    }
+
+    private static bool Flag(string key, string? text) =>
+        text is null ? false
+        : bool.TryParse(text, out var value) ? value
+        : text == "1" || (text == "0" ? false : throw new InvalidSettingException($"{key} must be true or false, got '{text}'."));
+}
+
+/// <summary>A setting the server cannot start with; the message says which and why.</summary>
+internal sealed class InvalidSettingException(string message) : Exception(message);

@@ -1,0 +1,350 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using BlueGreenOperator.LocalCluster.Install;
+using BlueGreenOperator.LocalCluster.Networking;
+using BlueGreenOperator.LocalCluster.Processes;
+using k8s;
+using k8s.Autorest;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BlueGreenOperator.LocalCluster.ControlPlane;
+
+/// <summary>
+/// A real Kubernetes control plane on this machine (etcd, kube-apiserver, kube-controller-manager,
+/// kube-scheduler) plus the local kubelet, every process detached and recorded in its directory.
+/// </summary>
+public sealed class LocalCluster : IAsyncDisposable
+{
+    private const string ServiceClusterIpRange = "10.0.0.0/24";
+    private const string KubernetesServiceAddress = "10.0.0.1";
+
+    private readonly ILogger logger;
+
+    private LocalCluster(string directory, ClusterState state, ILogger logger)
+    {
+        Directory = directory;
+        State = state;
+        this.logger = logger;
+    }
+
+    public string Directory { get; }
+
+    public ClusterState State { get; }
+
+    public string KubeconfigPath => Path.Combine(Directory, "kubeconfig");
+
+    public PodNetwork Network => new(State);
+
+    public IKubernetes CreateClient() =>
+        new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
+
+    /// <summary>Attaches to a cluster that `up` started earlier in <paramref name="directory"/>.</summary>
+    public static LocalCluster Attach(string directory, ILogger logger)
+    {
+        var full = Path.GetFullPath(directory);
+        var state = ClusterState.TryLoad(full) ?? throw new InvalidOperationException($"No local cluster in {full}; run `up` first.");
+        return new LocalCluster(full, state, logger);
+    }
+
+    /// <summary>Starts a cluster in <paramref name="directory"/> and returns once it can run pods.</summary>
+    public static Task<LocalCluster> StartAsync(string directory, LocalClusterOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(directory, options, NullLogger.Instance, cancellationToken);
+
+    public static async Task<LocalCluster> StartAsync(string directory, LocalClusterOptions options, ILogger logger, CancellationToken cancellationToken = default)
+    {
+        var binaries = options.BinaryDirectory is null ? KubernetesBinaries.FromCache() : new KubernetesBinaries(options.BinaryDirectory);
+        binaries.EnsureComplete();
+        var full = Path.GetFullPath(directory);
+        if (ClusterState.TryLoad(full) is not null)
+        {
+            logger.LogInformation("Removing what an earlier run left in {Directory}", full);
+            await DownAsync(full, logger, cancellationToken);
+        }
+
+        var logs = Path.Combine(full, "logs");
+        if (System.IO.Directory.Exists(logs))
+        {
+            System.IO.Directory.Delete(logs, recursive: true);
+        }
+
+        System.IO.Directory.CreateDirectory(logs);
+        var networkIndex = await PodNetwork.ClaimBridgeAsync(cancellationToken);
+        var state = new ClusterState
+        {
+            Prefix = ClusterState.PrefixFor(networkIndex),
+            NetworkIndex = networkIndex,
+            NodeName = options.NodeName,
+            EtcdClientPort = FreePort.Next(),
+            EtcdPeerPort = FreePort.Next(),
+            ApiServerPort = FreePort.Next(),
+            ModelServerDll = options.ModelServerDll,
+        };
+        state.Save(full);
+        var cluster = new LocalCluster(full, state, logger);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.StartTimeout);
+            await cluster.BootAsync(binaries, timeout.Token);
+            return cluster;
+        }
+        catch
+        {
+            logger.LogError("Starting the local cluster failed; logs are in {Logs}", Path.Combine(full, "logs"));
+            await DownAsync(full, logger, CancellationToken.None, keepLogs: true);
+            throw;
+        }
+    }
+
+    /// <param name="keepLogs">Leave DIR/logs for a post-mortem (the test fixture does).</param>
+    public Task StopAsync(bool keepLogs = false) => DownAsync(Directory, logger, CancellationToken.None, keepLogs);
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>Stops every process of the cluster recorded in (or marked for) <paramref name="directory"/> and removes its network and data.</summary>
+    public static async Task DownAsync(string directory, ILogger logger, CancellationToken cancellationToken, bool keepLogs = false)
+    {
+        var full = Path.GetFullPath(directory);
+        var state = ClusterState.TryLoad(full);
+        if (state is not null)
+        {
+            foreach (var name in ClusterProcess.StopOrder)
+            {
+                if (state.Pids.TryGetValue(name, out var pid) && ProcessSignals.HasMarker(pid, state.Prefix))
+                {
+                    await ProcessSignals.TerminateAsync([pid], TimeSpan.FromSeconds(name == ClusterProcess.Kubelet ? 15 : 5), cancellationToken);
+                }
+            }
+
+            var strays = ProcessSignals.FindMarked(state.Prefix);
+            if (strays.Count > 0)
+            {
+                logger.LogInformation("Stopping {Count} stray processes of {Prefix}", strays.Count, state.Prefix);
+                await ProcessSignals.TerminateAsync(strays, TimeSpan.FromSeconds(3), cancellationToken);
+            }
+
+            await PodNetwork.RemoveAllAsync(state.Prefix, includeBridge: true, cancellationToken);
+            logger.LogInformation("Stopped local cluster {Prefix} in {Directory}", state.Prefix, full);
+        }
+
+        if (System.IO.Directory.Exists(full))
+        {
+            foreach (var entry in System.IO.Directory.EnumerateFileSystemEntries(full))
+            {
+                if (keepLogs && Path.GetFileName(entry) == "logs")
+                {
+                    continue;
+                }
+
+                if (System.IO.Directory.Exists(entry))
+                {
+                    System.IO.Directory.Delete(entry, recursive: true);
+                }
+                else
+                {
+                    File.Delete(entry);
+                }
+            }
+
+            if (!keepLogs)
+            {
+                System.IO.Directory.Delete(full, recursive: true);
+            }
+        }
+    }
+
+    private string PathIn(params string[] parts) => Path.Combine([Directory, .. parts]);
+
+    private async Task BootAsync(KubernetesBinaries binaries, CancellationToken cancellationToken)
+    {
+        var pki = PathIn("pki");
+        System.IO.Directory.CreateDirectory(pki);
+        var certificates = ClusterCertificates.Create(KubernetesServiceAddress);
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        await File.WriteAllTextAsync(Path.Combine(pki, "ca.crt"), certificates.CaCertificatePem, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(pki, "apiserver.crt"), certificates.ServingCertificatePem, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(pki, "apiserver.key"), certificates.ServingKeyPem, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(pki, "sa.key"), certificates.ServiceAccountKeyPem, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(pki, "sa.pub"), certificates.ServiceAccountPublicKeyPem, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(pki, "tokens.csv"), $"{token},admin,admin,\"system:masters\"\n", cancellationToken);
+
+        var server = $"https://127.0.0.1:{State.ApiServerPort.ToString(CultureInfo.InvariantCulture)}";
+        await File.WriteAllTextAsync(KubeconfigPath, Kubeconfig.Render(server, certificates.CaCertificatePem, token, $"bluegreen-{State.Prefix}"), cancellationToken);
+
+        var stopwatch = Stopwatch.StartNew();
+        await StartEtcdAsync(cancellationToken);
+        await StartApiServerAsync(binaries, pki, cancellationToken);
+        using var ca = X509Certificate2.CreateFromPem(certificates.CaCertificatePem);
+        await WaitForApiServerAsync(server, ca, token, cancellationToken);
+        logger.LogInformation("kube-apiserver ready at {Server} after {Elapsed}", server, stopwatch.Elapsed);
+
+        await StartAsync(
+            ClusterProcess.ControllerManager,
+            binaries.ControllerManager,
+            [
+                $"--kubeconfig={KubeconfigPath}",
+                "--bind-address=127.0.0.1",
+                "--port=0",
+                "--secure-port=0",
+                "--leader-elect=false",
+                "--controllers=*",
+                "--use-service-account-credentials=true",
+                $"--service-account-private-key-file={Path.Combine(pki, "sa.key")}",
+                $"--root-ca-file={Path.Combine(pki, "ca.crt")}",
+                $"--service-cluster-ip-range={ServiceClusterIpRange}",
+                "--node-monitor-grace-period=40s",
+                "--profiling=false",
+            ],
+            cancellationToken);
+        await StartAsync(
+            ClusterProcess.Scheduler,
+            binaries.Scheduler,
+            [
+                $"--kubeconfig={KubeconfigPath}",
+                "--bind-address=127.0.0.1",
+                "--port=0",
+                "--secure-port=0",
+                "--leader-elect=false",
+                "--profiling=false",
+            ],
+            cancellationToken);
+        await StartAsync(ClusterProcess.Kubelet, DotnetHost.Path, [typeof(LocalCluster).Assembly.Location, "kubelet", "--dir", Directory], cancellationToken);
+
+        using var client = CreateClient();
+        await Eventually.UntilAsync(
+            async token => (await client.CoreV1.ReadNodeAsync(State.NodeName, cancellationToken: token)).Status?.Conditions?
+                .Any(condition => condition.Type == "Ready" && condition.Status == "True") == true,
+            TimeSpan.FromMinutes(2),
+            $"node {State.NodeName} to be Ready",
+            cancellationToken);
+        await Eventually.UntilAsync(
+            async token => await ServiceAccountExistsAsync(client, token),
+            TimeSpan.FromMinutes(2),
+            "the default service account",
+            cancellationToken);
+        logger.LogInformation("Local cluster {Prefix} is up after {Elapsed}", State.Prefix, stopwatch.Elapsed);
+    }
+
+    private static async Task<bool> ServiceAccountExistsAsync(IKubernetes client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var account = await client.CoreV1.ReadNamespacedServiceAccountAsync("default", "default", cancellationToken: cancellationToken);
+
+            // Pods are refused until the token controller gave the account its secret (1.20 admission).
+            return account.Secrets is { Count: > 0 };
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    private async Task StartEtcdAsync(CancellationToken cancellationToken)
+    {
+        var client = $"http://127.0.0.1:{State.EtcdClientPort.ToString(CultureInfo.InvariantCulture)}";
+        var peer = $"http://127.0.0.1:{State.EtcdPeerPort.ToString(CultureInfo.InvariantCulture)}";
+        await StartAsync(
+            ClusterProcess.Etcd,
+            KubernetesBinaries.Etcd,
+            [
+                "--name=local",
+                $"--data-dir={PathIn("etcd")}",
+                $"--listen-client-urls={client}",
+                $"--advertise-client-urls={client}",
+                $"--listen-peer-urls={peer}",
+                $"--initial-advertise-peer-urls={peer}",
+                $"--initial-cluster=local={peer}",
+                "--initial-cluster-state=new",
+                "--log-level=warn",
+                "--quota-backend-bytes=4294967296",
+            ],
+            cancellationToken);
+        using var http = new HttpClient();
+        await Eventually.UntilAsync(
+            async token => (await http.GetAsync($"{client}/health", token)).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60),
+            "etcd to answer",
+            cancellationToken);
+    }
+
+    private Task StartApiServerAsync(KubernetesBinaries binaries, string pki, CancellationToken cancellationToken) =>
+        StartAsync(
+            ClusterProcess.ApiServer,
+            binaries.ApiServer,
+            [
+                $"--etcd-servers=http://127.0.0.1:{State.EtcdClientPort.ToString(CultureInfo.InvariantCulture)}",
+                "--bind-address=127.0.0.1",
+                $"--secure-port={State.ApiServerPort.ToString(CultureInfo.InvariantCulture)}",
+                "--insecure-port=0",
+
+                // Endpoints refuse loopback addresses, so the `kubernetes` Service advertises the bridge address.
+                $"--advertise-address={State.BridgeAddress}",
+                $"--tls-cert-file={Path.Combine(pki, "apiserver.crt")}",
+                $"--tls-private-key-file={Path.Combine(pki, "apiserver.key")}",
+                $"--token-auth-file={Path.Combine(pki, "tokens.csv")}",
+                "--authorization-mode=Node,RBAC",
+                $"--service-account-key-file={Path.Combine(pki, "sa.pub")}",
+                $"--service-account-signing-key-file={Path.Combine(pki, "sa.key")}",
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                $"--service-cluster-ip-range={ServiceClusterIpRange}",
+                "--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultTolerationSeconds,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota",
+                "--allow-privileged=true",
+                "--profiling=false",
+                $"--cert-dir={pki}",
+            ],
+            cancellationToken);
+
+    private async Task WaitForApiServerAsync(string server, X509Certificate2 ca, string token, CancellationToken cancellationToken)
+    {
+        using var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            {
+                if (certificate is null)
+                {
+                    return false;
+                }
+
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(certificate);
+            },
+        };
+        using var http = new HttpClient(handler);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        await Eventually.UntilAsync(
+            async probeToken =>
+            {
+                EnsureRunning(ClusterProcess.ApiServer);
+                return (await http.GetAsync($"{server}/readyz", probeToken)).IsSuccessStatusCode;
+            },
+            TimeSpan.FromMinutes(2),
+            "kube-apiserver /readyz",
+            cancellationToken,
+            TimeSpan.FromMilliseconds(500));
+    }
+
+    private void EnsureRunning(string name)
+    {
+        if (!ProcessSignals.IsAlive(State.Pids[name]))
+        {
+            throw new InvalidOperationException($"{name} exited; see {PathIn("logs", name + ".log")}");
+        }
+    }
+
+    private async Task StartAsync(string name, string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var environment = new Dictionary<string, string> { [ProcessSignals.ClusterMarker] = State.Prefix };
+        var pid = await DetachedProcess.StartAsync(file, arguments, PathIn("logs", name + ".log"), environment, cancellationToken);
+        State.Pids[name] = pid;
+        State.Save(Directory);
+        logger.LogInformation("Started {Process} (pid {Pid})", name, pid);
+    }
+}

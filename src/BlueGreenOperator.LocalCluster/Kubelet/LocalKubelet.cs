@@ -1,0 +1,292 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using BlueGreenOperator.LocalCluster.ControlPlane;
+using BlueGreenOperator.LocalCluster.Networking;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace BlueGreenOperator.LocalCluster.Kubelet;
+
+/// <summary>
+/// A small kubelet: registers the node and keeps it Ready, watches the pods bound to it and runs
+/// each one with a <see cref="PodRunner"/>.
+/// </summary>
+public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, string logDirectory, ImageCatalog images, ILogger logger)
+{
+    private const int PodCapacity = 250;
+    private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
+    private static readonly string[] NotReadyTaints = ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"];
+
+    private static readonly TimeSpan TombstoneLifetime = TimeSpan.FromMinutes(5);
+
+    private readonly ConcurrentDictionary<string, PodRunner> runners = new();
+
+    // Pods already stopped and deleted: late watch events about them must not start a runner again.
+    private readonly ConcurrentDictionary<string, DateTime> finished = new();
+    private readonly PodNetwork network = new(cluster);
+    private readonly DateTime readySince = DateTime.UtcNow;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(logDirectory);
+
+        // Pods of an earlier kubelet of this cluster are started afresh, so their namespaces go first.
+        await PodNetwork.RemoveAllAsync(cluster.Prefix, includeBridge: false, cancellationToken);
+        await RegisterNodeAsync(cancellationToken);
+        var heartbeat = HeartbeatAsync(cancellationToken);
+        try
+        {
+            await WatchPodsAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            logger.LogInformation("Kubelet stopping; stopping {Count} pods", runners.Count);
+        }
+        finally
+        {
+            await Task.WhenAll(runners.Values.Select(runner => runner.ShutdownAsync()));
+            await heartbeat;
+        }
+    }
+
+    private async Task RegisterNodeAsync(CancellationToken cancellationToken)
+    {
+        var node = new V1Node
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = cluster.NodeName,
+                Labels = new Dictionary<string, string>
+                {
+                    ["kubernetes.io/hostname"] = cluster.NodeName,
+                    ["kubernetes.io/os"] = "linux",
+                    ["kubernetes.io/arch"] = "amd64",
+                },
+            },
+            Spec = new V1NodeSpec { PodCIDR = $"{cluster.SubnetBase}.0/24", PodCIDRs = [$"{cluster.SubnetBase}.0/24"] },
+        };
+        await Eventually.UntilAsync(
+            async token =>
+            {
+                try
+                {
+                    await client.CoreV1.CreateNodeAsync(node, cancellationToken: token);
+                }
+                catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+                {
+                    // Registered by an earlier kubelet of this cluster.
+                }
+
+                await ReportNodeStatusAsync(token);
+                return true;
+            },
+            TimeSpan.FromMinutes(2),
+            "node registration",
+            cancellationToken,
+            TimeSpan.FromSeconds(1));
+        logger.LogInformation("Registered node {Node}", cluster.NodeName);
+    }
+
+    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(HeartbeatPeriod);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                foreach (var (uid, at) in finished)
+                {
+                    if (DateTime.UtcNow - at > TombstoneLifetime)
+                    {
+                        finished.TryRemove(uid, out _);
+                    }
+                }
+
+                try
+                {
+                    await ReportNodeStatusAsync(cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Node heartbeat failed");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task ReportNodeStatusAsync(CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow;
+        V1NodeCondition Condition(string type, string status, string reason) => new()
+        {
+            Type = type,
+            Status = status,
+            Reason = reason,
+            LastHeartbeatTime = now,
+            LastTransitionTime = readySince,
+        };
+        var resources = new Dictionary<string, ResourceQuantity>
+        {
+            ["cpu"] = new(Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)),
+            ["memory"] = new($"{MemoryKibibytes().ToString(CultureInfo.InvariantCulture)}Ki"),
+            ["pods"] = new(PodCapacity.ToString(CultureInfo.InvariantCulture)),
+        };
+        var status = new V1NodeStatus
+        {
+            Conditions =
+            [
+                Condition("MemoryPressure", "False", "KubeletHasSufficientMemory"),
+                Condition("DiskPressure", "False", "KubeletHasNoDiskPressure"),
+                Condition("PIDPressure", "False", "KubeletHasSufficientPID"),
+                Condition("Ready", "True", "KubeletReady"),
+            ],
+            Addresses =
+            [
+                new V1NodeAddress { Type = "InternalIP", Address = cluster.BridgeAddress },
+                new V1NodeAddress { Type = "Hostname", Address = cluster.NodeName },
+            ],
+            Capacity = resources,
+            Allocatable = resources,
+            NodeInfo = new V1NodeSystemInfo
+            {
+                Architecture = "amd64",
+                OperatingSystem = "linux",
+                KubeletVersion = "v1.20.2",
+                KubeProxyVersion = "v1.20.2",
+                ContainerRuntimeVersion = "local://1.0",
+                KernelVersion = Environment.OSVersion.Version.ToString(),
+                OsImage = "local",
+                MachineID = cluster.Prefix,
+                SystemUUID = cluster.Prefix,
+                BootID = cluster.Prefix,
+            },
+        };
+        await client.CoreV1.PatchNodeStatusAsync(
+            new V1Patch(KubernetesJson.Serialize(new V1Node { Status = status }), V1Patch.PatchType.MergePatch),
+            cluster.NodeName,
+            cancellationToken: cancellationToken);
+
+        var node = await client.CoreV1.ReadNodeAsync(cluster.NodeName, cancellationToken: cancellationToken);
+        var taints = node.Spec?.Taints ?? [];
+        if (taints.Any(taint => NotReadyTaints.Contains(taint.Key)))
+        {
+            var kept = taints.Where(taint => !NotReadyTaints.Contains(taint.Key)).ToList();
+            var patch = new V1Node { Spec = new V1NodeSpec { Taints = kept } };
+            await client.CoreV1.PatchNodeAsync(new V1Patch(KubernetesJson.Serialize(patch), V1Patch.PatchType.MergePatch), cluster.NodeName, cancellationToken: cancellationToken);
+            logger.LogInformation("Removed the not-ready taint from {Node}", cluster.NodeName);
+        }
+    }
+
+    private static long MemoryKibibytes()
+    {
+        var line = File.ReadLines("/proc/meminfo").FirstOrDefault(text => text.StartsWith("MemTotal:", StringComparison.Ordinal));
+        return line is null ? 4 * 1024 * 1024 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+
+    private async Task WatchPodsAsync(CancellationToken cancellationToken)
+    {
+        var fieldSelector = $"spec.nodeName={cluster.NodeName}";
+        while (true)
+        {
+            try
+            {
+                var list = await client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: fieldSelector, cancellationToken: cancellationToken);
+                var present = list.Items.Select(pod => pod.Metadata.Uid).ToHashSet();
+                foreach (var runner in runners.Values.Where(runner => !present.Contains(runner.Uid)))
+                {
+                    runner.RemovedFromApi();
+                }
+
+                foreach (var pod in list.Items)
+                {
+                    OnPod(pod);
+                }
+
+                var resourceVersion = list.Metadata.ResourceVersion;
+                while (resourceVersion is not null)
+                {
+                    resourceVersion = await WatchFromAsync(fieldSelector, resourceVersion, cancellationToken);
+                }
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Pod watch failed; listing again");
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Follows the watch from a resource version; returns where to continue, or null to relist (410 Gone).</summary>
+    private async Task<string?> WatchFromAsync(string fieldSelector, string resourceVersion, CancellationToken cancellationToken)
+    {
+        var events = client.CoreV1.WatchListPodForAllNamespacesAsync(
+            allowWatchBookmarks: true,
+            fieldSelector: fieldSelector,
+            resourceVersion: resourceVersion,
+            timeoutSeconds: 300,
+            cancellationToken: cancellationToken);
+        await foreach (var (type, pod) in events)
+        {
+            switch (type)
+            {
+                case WatchEventType.Added or WatchEventType.Modified:
+                    OnPod(pod);
+                    break;
+                case WatchEventType.Deleted:
+                    if (runners.TryGetValue(pod.Metadata.Uid, out var runner))
+                    {
+                        runner.RemovedFromApi();
+                    }
+
+                    break;
+                case WatchEventType.Error:
+                    return null;
+            }
+
+            resourceVersion = pod.Metadata?.ResourceVersion ?? resourceVersion;
+        }
+
+        return resourceVersion;
+    }
+
+    private void OnPod(V1Pod pod)
+    {
+        var uid = pod.Metadata.Uid;
+        if (runners.TryGetValue(uid, out var known))
+        {
+            known.Update(pod);
+            return;
+        }
+
+        if (finished.ContainsKey(uid))
+        {
+            return;
+        }
+
+        var terminal = pod.Status?.Phase is "Succeeded" or "Failed";
+        if (terminal && pod.Metadata.DeletionTimestamp is null)
+        {
+            return;
+        }
+
+        var runner = new PodRunner(pod, client, network, images, cluster, logDirectory, logger);
+        if (runners.TryAdd(uid, runner))
+        {
+            runner.Start();
+            _ = runner.Completion.ContinueWith(
+                _ =>
+                {
+                    finished[uid] = DateTime.UtcNow;
+                    runners.TryRemove(uid, out var _);
+                },
+                TaskScheduler.Default);
+        }
+    }
+}

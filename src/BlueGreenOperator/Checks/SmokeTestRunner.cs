@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using BlueGreenOperator.Api;
+using BlueGreenOperator.Rollout;
+using Microsoft.Extensions.Logging;
+
+namespace BlueGreenOperator.Checks;
+
+/// <summary>
+/// Runs checks against every ready pod of one colour: pods in parallel, the checks of a pod in order,
+/// each check <c>repeat</c> times, every attempt must pass. Prometheus checks run once, not per pod.
+/// </summary>
+public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus, ILogger<SmokeTestRunner> logger)
+{
+    public const int MaxParallelPods = 8;
+
+    const int DefaultTimeoutSeconds = 5;
+
+    /// <summary>The client checks share: no proxy (pod IPs are only reachable directly), pooled connections, bounded connect.</summary>
+    public static HttpClient CreateHttpClient(TimeSpan? connectTimeout = null) =>
+        new(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(3),
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        })
+        {
+            // Each attempt carries its own deadline from the check's timeoutSeconds.
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+
+    /// <summary>Smoke tests: before the switch, against the colour under test.</summary>
+    public Task<CheckReport> RunAsync(Color color, string revision, IReadOnlyList<CheckTarget> pods, IReadOnlyList<CheckSpec> checks, CancellationToken ct) =>
+        RunAsync(CheckKind.Smoke, color, revision, pods, checks, ct);
+
+    /// <summary>Analysis: after the switch, against the active colour.</summary>
+    public Task<CheckReport> RunAnalysisAsync(Color color, string revision, IReadOnlyList<CheckTarget> pods, IReadOnlyList<CheckSpec> checks, CancellationToken ct) =>
+        RunAsync(CheckKind.Analysis, color, revision, pods, checks, ct);
+
+    async Task<CheckReport> RunAsync(CheckKind kind, Color color, string revision, IReadOnlyList<CheckTarget> pods, IReadOnlyList<CheckSpec> checks, CancellationToken ct)
+    {
+        if (pods.Count == 0)
+        {
+            logger.LogWarning("No ready {Color} pod at revision {Revision} to run {Kind} checks against", color.Label(), revision, kind.Label());
+            return new CheckReport(color, revision, [], 0);
+        }
+
+        var podChecks = checks.Where(c => c.Prometheus is null).ToList();
+        var perPod = new IReadOnlyList<CheckResult>[pods.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelPods, CancellationToken = ct };
+        await Parallel.ForEachAsync(Enumerable.Range(0, pods.Count), options, async (index, token) =>
+        {
+            var results = new List<CheckResult>(podChecks.Count);
+            foreach (var check in podChecks)
+                results.Add(await RunCheckAsync(kind, color, check, pods[index], token));
+            perPod[index] = results;
+        });
+
+        var all = perPod.SelectMany(results => results).ToList();
+        foreach (var check in checks.Where(c => c.Prometheus is not null))
+            all.Add(await RunCheckAsync(kind, color, check, null, ct));
+
+        var report = new CheckReport(color, revision, all, pods.Count);
+        if (report.Passed)
+            logger.LogInformation("{Kind} checks on {Color} revision {Revision}: {Summary}", kind.Label(), color.Label(), revision, report.Summary);
+        else
+            logger.LogWarning("{Kind} checks on {Color} revision {Revision}: {Summary}", kind.Label(), color.Label(), revision, report.Summary);
+        return report;
+    }
+
+    async Task<CheckResult> RunCheckAsync(CheckKind kind, Color color, CheckSpec check, CheckTarget? pod, CancellationToken ct)
+    {
+        using var activity = CheckTelemetry.Source.StartActivity($"check {check.Name}");
+        activity?.SetTag("bluegreen.check.name", check.Name);
+        activity?.SetTag("bluegreen.check.kind", kind.Label());
+        activity?.SetTag("bluegreen.color", color.Label());
+        activity?.SetTag("k8s.pod.name", pod?.Pod);
+
+        var total = Stopwatch.StartNew();
+        var attempts = check.Prometheus is null ? Math.Max(1, check.Repeat) : 1;
+        long worstMs = 0;
+        string? failure = null;
+        for (var attempt = 1; attempt <= attempts && failure is null; attempt++)
+        {
+            var (reason, elapsedMs) = await AttemptAsync(check, pod, ct);
+            worstMs = Math.Max(worstMs, elapsedMs);
+            if (reason is null && check.MaxLatencyMs is { } max && check.Prometheus is null && elapsedMs > max)
+                reason = $"latency {elapsedMs} ms over maxLatencyMs {max}";
+            if (reason is not null)
+                failure = attempts > 1 ? $"attempt {attempt} of {attempts}: {reason}" : reason;
+        }
+        total.Stop();
+
+        var passed = failure is null;
+        activity?.SetTag("bluegreen.check.passed", passed);
+        if (!passed)
+            activity?.SetStatus(ActivityStatusCode.Error, failure);
+        CheckTelemetry.RecordDuration(check.Name, kind, passed, total.Elapsed);
+        if (!passed)
+            logger.LogInformation("Check {Check} failed on {Pod}: {Reason}", check.Name, pod?.Pod ?? "(prometheus)", failure);
+
+        return new CheckResult
+        {
+            Name = check.Name,
+            Pod = pod?.Pod,
+            Passed = passed,
+            LatencyMs = worstMs,
+            Message = failure ?? (attempts > 1 ? $"{attempts} of {attempts} attempts passed, worst {worstMs} ms" : $"passed in {worstMs} ms"),
+        };
+    }
+
+    /// <returns>Why the attempt failed (null: it passed) and how long it took.</returns>
+    async Task<(string? Reason, long ElapsedMs)> AttemptAsync(CheckSpec check, CheckTarget? pod, CancellationToken ct)
+    {
+        var seconds = check.TimeoutSeconds > 0 ? check.TimeoutSeconds : DefaultTimeoutSeconds;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(seconds));
+        var clock = Stopwatch.StartNew();
+        Uri? address = null;
+        try
+        {
+            string? reason;
+            if (check.Http is { } httpCheck)
+            {
+                address = Target(pod, httpCheck.Port, httpCheck.Path);
+                reason = await HttpProbe.AttemptAsync(http, httpCheck, address, deadline.Token);
+            }
+            else if (check.Inference is { } inference)
+            {
+                address = Target(pod, inference.Port, InferenceProbe.InferPath(inference));
+                reason = await InferenceProbe.AttemptAsync(http, inference, address, deadline.Token);
+            }
+            else if (check.Prometheus is { } query)
+            {
+                reason = await prometheus.AttemptAsync(query, deadline.Token);
+            }
+            else
+            {
+                reason = "check has none of http, inference or prometheus";
+            }
+            return (reason, clock.ElapsedMilliseconds);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return ($"timed out after {seconds} s{On(address)}", clock.ElapsedMilliseconds);
+        }
+        catch (ProbeFailedException ex)
+        {
+            return (ex.Message, clock.ElapsedMilliseconds);
+        }
+        catch (HttpRequestException ex)
+        {
+            return (Describe(ex, address), clock.ElapsedMilliseconds);
+        }
+    }
+
+    static Uri Target(CheckTarget? pod, int port, string path)
+    {
+        if (pod is null)
+            throw new ProbeFailedException("an http or inference check needs a pod");
+        return pod.Address(port, path, out var problem) ?? throw new ProbeFailedException($"refused to send: {problem}");
+    }
+
+    static string Describe(HttpRequestException ex, Uri? address)
+    {
+        var socket = ex.InnerException as SocketException ?? ex.InnerException?.InnerException as SocketException;
+        return socket?.SocketErrorCode switch
+        {
+            SocketError.ConnectionRefused => $"connection refused{On(address)}",
+            SocketError.HostUnreachable or SocketError.NetworkUnreachable => $"pod unreachable{On(address)}",
+            SocketError.ConnectionReset => $"connection reset{On(address)}",
+            _ when ex.InnerException is TimeoutException => $"connect timed out{On(address)}",
+            _ => $"request failed{On(address)}: {ex.Message}",
+        };
+    }
+
+    static string On(Uri? address) => address is null ? "" : $" ({address.Authority})";
+}

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace BlueGreenOperator.Runtime;
+
+/// <summary>The operator's one Meter and one ActivitySource; exporters subscribe to <see cref="Name"/>.</summary>
+internal static class OperatorTelemetry
+{
+    public const string Name = "BlueGreenOperator";
+
+    public static readonly ActivitySource ActivitySource = new(Name);
+
+    public static readonly Meter Meter = new(Name);
+
+    public static readonly Histogram<double> ReconcileDuration = Meter.CreateHistogram<double>(
+        "bluegreen.reconcile.duration", unit: "s", description: "Time spent in one reconcile of one object.");
+
+    public static readonly Counter<long> ReconcileErrors = Meter.CreateCounter<long>(
+        "bluegreen.reconcile.errors", unit: "{error}", description: "Reconciles that ended with an exception.");
+
+    private static readonly ConcurrentDictionary<string, Func<int>> QueueDepths = new();
+
+    // Created after QueueDepths so that its callback never sees a null dictionary.
+    private static readonly ObservableGauge<int> QueueDepthGauge = Meter.CreateObservableGauge(
+        "bluegreen.queue.depth", ObserveQueueDepths, unit: "{key}", description: "Keys ready in a controller's work queue.");
+
+    /// <summary>Reports a queue's depth under the tag <c>controller</c> until the returned handle is disposed.</summary>
+    public static IDisposable TrackQueueDepth(string controller, Func<int> depth)
+    {
+        QueueDepths[controller] = depth;
+        return new Untrack(controller);
+    }
+
+    private static IEnumerable<Measurement<int>> ObserveQueueDepths() =>
+        QueueDepths.Select(entry => new Measurement<int>(entry.Value(), new KeyValuePair<string, object?>("controller", entry.Key)));
+
+    private sealed class Untrack(string controller) : IDisposable
+    {
+        public void Dispose() => QueueDepths.TryRemove(controller, out _);
+    }
+}

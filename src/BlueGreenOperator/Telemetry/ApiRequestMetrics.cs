@@ -1,0 +1,23 @@
+using System.Diagnostics.Metrics;
+using BlueGreenOperator.Runtime;
+
+namespace BlueGreenOperator.Telemetry;
+
+/// <summary>Exposes the operator's own API requests (by verb) so that "a converged object costs no writes" can be watched.</summary>
+internal static class ApiRequestMetrics
+{
+    static ApiRequestCounter? _counter;
+
+    static readonly ObservableCounter<long> Requests = OperatorTelemetry.Meter.CreateObservableCounter(
+        "bluegreen.api.requests", Observe, unit: "{request}", description: "Requests the operator sent to the Kubernetes API, by verb.");
+
+    public static void Track(ApiRequestCounter counter) => _counter = counter;
+
+    static IEnumerable<Measurement<long>> Observe()
+    {
+        if (_counter is null)
+            yield break;
+        foreach (var (verb, count) in _counter.Snapshot().ByVerb)
+            yield return new Measurement<long>(count, new KeyValuePair<string, object?>("verb", verb));
+    }
+}

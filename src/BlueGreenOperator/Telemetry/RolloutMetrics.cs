@@ -1,0 +1,34 @@
+using System.Diagnostics.Metrics;
+using BlueGreenOperator.Rollout;
+using BlueGreenOperator.Runtime;
+
+namespace BlueGreenOperator.Telemetry;
+
+/// <summary>What a platform engineer watches on a dashboard: outcomes and how fast traffic moves.</summary>
+internal static class RolloutMetrics
+{
+    static readonly Counter<long> Rollouts = OperatorTelemetry.Meter.CreateCounter<long>(
+        "bluegreen.rollouts", unit: "{rollout}", description: "Releases that ended, by outcome: succeeded, aborted or rolled_back.");
+
+    static readonly Histogram<double> SwitchDuration = OperatorTelemetry.Meter.CreateHistogram<double>(
+        "bluegreen.switch.duration", unit: "s", description: "From the switch decision to the Service write being accepted.");
+
+    static readonly Histogram<double> RollbackDuration = OperatorTelemetry.Meter.CreateHistogram<double>(
+        "bluegreen.rollback.duration", unit: "s", description: "From the rollback decision to the Service write being accepted.");
+
+    public static void RecordSwitch(TimeSpan duration, bool rollback) =>
+        (rollback ? RollbackDuration : SwitchDuration).Record(duration.TotalSeconds);
+
+    public static void RecordPhase(string? phase)
+    {
+        var outcome = phase switch
+        {
+            Phase.Healthy => "succeeded",
+            Phase.Degraded => "aborted",
+            Phase.RolledBack => "rolled_back",
+            _ => null,
+        };
+        if (outcome is not null)
+            Rollouts.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    }
+}

@@ -1,0 +1,56 @@
+using BlueGreenOperator.LocalCluster.ControlPlane;
+using BlueGreenOperator.LocalCluster.Testing;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using FluentAssertions;
+using NUnit.Framework;
+
+namespace BlueGreenOperator.EndToEnd.Tests;
+
+/// <summary>One real control plane for the whole run, with the CRD installed; torn down even when tests fail.</summary>
+[SetUpFixture]
+public sealed class EndToEndCluster
+{
+    public static IKubernetes Client { get; private set; } = null!;
+
+    public static string Kubeconfig => SharedCluster.Current.KubeconfigPath;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        var options = new LocalClusterOptions { ModelServerDll = BuildOutputs.ModelServerDll };
+        if (SharedCluster.UnavailableReason(options) is { } reason)
+            Assert.Fail($"The end-to-end tests need the local control plane: {reason}");
+        File.Exists(BuildOutputs.OperatorDll).Should().BeTrue($"the operator must be built at {BuildOutputs.OperatorDll}");
+        File.Exists(BuildOutputs.ModelServerDll).Should().BeTrue($"the model server must be built at {BuildOutputs.ModelServerDll}");
+
+        var directory = Path.Combine(Path.GetTempPath(), $"bluegreen-e2e-{Environment.ProcessId}");
+        var cluster = await SharedCluster.StartAsync(directory, options, NullLogger.Instance);
+        Client = cluster.CreateClient();
+        await InstallCrdAsync(Client);
+    }
+
+    [OneTimeTearDown]
+    public Task StopAsync() => SharedCluster.StopAsync();
+
+    static async Task InstallCrdAsync(IKubernetes client)
+    {
+        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(BuildOutputs.CrdPath));
+        try
+        {
+            await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+        }
+
+        await BlueGreenOperator.LocalCluster.Eventually.UntilAsync(
+            async ct =>
+            {
+                var current = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(crd.Metadata.Name, cancellationToken: ct);
+                return current.Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true;
+            },
+            TimeSpan.FromSeconds(30), "the CRD to be established");
+    }
+}

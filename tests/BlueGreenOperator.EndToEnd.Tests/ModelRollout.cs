@@ -1,0 +1,228 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using BlueGreenOperator.Api;
+using BlueGreenOperator.LocalCluster;
+using BlueGreenOperator.LocalCluster.Testing;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using NUnit.Framework;
+
+namespace BlueGreenOperator.EndToEnd.Tests;
+
+/// <summary>
+/// One test's world: its own namespace, the example model server as the workload, the real operator watching the
+/// namespace, and an invariant monitor running from the first apply to the end.
+/// </summary>
+internal sealed class ModelRollout : IAsyncDisposable
+{
+    public const string Name = "iris";
+    public const string ServiceName = "iris";
+    static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    ModelRollout(TestNamespace ns, OperatorProcess op)
+    {
+        Namespace = ns;
+        Operator = op;
+    }
+
+    public static IKubernetes Client => EndToEndCluster.Client;
+
+    public TestNamespace Namespace { get; }
+
+    public string Ns => Namespace.Name;
+
+    public OperatorProcess Operator { get; set; }
+
+    public InvariantMonitor? Monitor { get; private set; }
+
+    public static async Task<ModelRollout> StartAsync(bool startOperator = true)
+    {
+        var ns = await TestNamespace.CreateAsync(Client, TestContext.CurrentContext.Test.MethodName ?? "e2e");
+        var op = startOperator ? await OperatorProcess.StartAsync(ns.Name) : null!;
+        return new ModelRollout(ns, op);
+    }
+
+    /// <summary>A BlueGreenDeployment of the example model server; <paramref name="weights"/> picks the trained model (v1 or v2).</summary>
+    public static BlueGreenDeployment Model(string version, string weights, int replicas = 3, IDictionary<string, string>? knobs = null, Action<BlueGreenDeploymentSpec>? edit = null)
+    {
+        var env = new List<V1EnvVar> { new() { Name = "MODEL_VERSION", Value = weights } };
+        env.AddRange((knobs ?? new Dictionary<string, string>()).Select(k => new V1EnvVar { Name = k.Key, Value = k.Value }));
+        var resource = new BlueGreenDeployment
+        {
+            Metadata = new V1ObjectMeta { Name = Name },
+            Spec = new BlueGreenDeploymentSpec
+            {
+                Replicas = replicas,
+                Model = new ModelSpec { Name = "iris", Version = version },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "iris" } },
+                    Spec = new V1PodSpec
+                    {
+                        TerminationGracePeriodSeconds = 2,
+                        Containers =
+                        [
+                            new V1Container
+                            {
+                                Name = "server",
+                                Image = $"bluegreen.dev/example-model-server:{weights}",
+                                Env = env,
+                                Ports = [new V1ContainerPort { ContainerPort = 8080, Name = "http" }],
+                                ReadinessProbe = new V1Probe
+                                {
+                                    HttpGet = new V1HTTPGetAction { Path = "/v2/health/ready", Port = 8080 },
+                                    PeriodSeconds = 1,
+                                    FailureThreshold = 1,
+                                },
+                            },
+                        ],
+                    },
+                },
+                Service = new ServiceSpec { Name = ServiceName, Ports = [new ServicePortSpec { Name = "http", Port = 80, TargetPort = 8080 }] },
+                Strategy = new StrategySpec
+                {
+                    ProgressDeadlineSeconds = 90,
+                    ScaleDownDelaySeconds = 3,
+                    StandbyReplicas = 1,
+                    StabilizationSeconds = 12,
+                },
+                SmokeTests =
+                [
+                    new CheckSpec { Name = "ready", Http = new HttpCheckSpec { Port = 8080, Path = "/v2/health/ready", ExpectStatus = 200 } },
+                    new CheckSpec
+                    {
+                        Name = "golden",
+                        Inference = new InferenceCheckSpec
+                        {
+                            Port = 8080,
+                            Model = "iris",
+                            Inputs = [new InferenceTensorSpec { Name = "input-0", Shape = [1, 4], Datatype = "FP32", Data = [5.1, 3.5, 1.4, 0.2] }],
+                            ExpectOutputs = [new ExpectedOutputSpec { Name = "output-0", Data = [0] }],
+                        },
+                        Repeat = 2,
+                    },
+                ],
+            },
+        };
+        edit?.Invoke(resource.Spec);
+        return resource;
+    }
+
+    public void Watch(params string[] neverServe) => Monitor ??= new InvariantMonitor(Client, Ns, Name, ServiceName, neverServe);
+
+    /// <summary>Creates the object or replaces its spec (a GitOps sync or a kubectl apply).</summary>
+    public async Task ApplyAsync(BlueGreenDeployment desired)
+    {
+        desired.Metadata.NamespaceProperty = Ns;
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await GetOrNullAsync();
+            try
+            {
+                if (current is null)
+                {
+                    await Client.CustomObjects.CreateNamespacedCustomObjectAsync<BlueGreenDeployment>(desired, WellKnown.Group, WellKnown.Version, Ns, WellKnown.Plural);
+                }
+                else
+                {
+                    current.Spec = desired.Spec;
+                    await Client.CustomObjects.ReplaceNamespacedCustomObjectAsync<BlueGreenDeployment>(current, WellKnown.Group, WellKnown.Version, Ns, WellKnown.Plural, Name);
+                }
+
+                return;
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 10)
+            {
+            }
+        }
+    }
+
+    public async Task ActAsync(string verb)
+    {
+        var patch = new { metadata = new { annotations = new Dictionary<string, string> { [WellKnown.ActionAnnotation] = verb } } };
+        await Client.CustomObjects.PatchNamespacedCustomObjectAsync<BlueGreenDeployment>(
+            new V1Patch(patch, V1Patch.PatchType.MergePatch), WellKnown.Group, WellKnown.Version, Ns, WellKnown.Plural, Name);
+    }
+
+    public async Task<BlueGreenDeployment?> GetOrNullAsync()
+    {
+        try
+        {
+            return await Client.CustomObjects.GetNamespacedCustomObjectAsync<BlueGreenDeployment>(WellKnown.Group, WellKnown.Version, Ns, WellKnown.Plural, Name);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Waits until status satisfies the condition, failing at once if an invariant broke meanwhile.</summary>
+    public Task<BlueGreenDeployment> WaitForAsync(Func<BlueGreenDeploymentStatus, bool> condition, string description, int seconds = 120) =>
+        Eventually.WaitForAsync(
+            async ct =>
+            {
+                Monitor?.ThrowIfViolated();
+                var current = await GetOrNullAsync();
+                return current?.Status is { } status && status.ObservedGeneration == current.Metadata.Generation && condition(status) ? current : null;
+            },
+            TimeSpan.FromSeconds(seconds), $"{description} (operator log:\n{Tail(Operator?.Log)})", interval: TimeSpan.FromMilliseconds(200));
+
+    public Task<BlueGreenDeployment> WaitForPhaseAsync(string phase, int seconds = 120, string? modelVersion = null) =>
+        WaitForAsync(s => s.Phase == phase && (modelVersion is null || s.ActiveModelVersion == modelVersion),
+            $"phase {phase}{(modelVersion is null ? "" : " serving " + modelVersion)}", seconds);
+
+    public async Task<V1Deployment?> DeploymentAsync(string color)
+    {
+        try
+        {
+            return await Client.AppsV1.ReadNamespacedDeploymentAsync($"{Name}-{color}", Ns);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Asks every pod behind the active Service's Endpoints which model version answers, by a real inference.</summary>
+    public async Task<IReadOnlyList<string>> ServedModelVersionsAsync()
+    {
+        var addresses = await Client.ReadyEndpointAddressesAsync(Ns, ServiceName);
+        var versions = new List<string>();
+        foreach (var address in addresses)
+        {
+            var request = new JsonObject
+            {
+                ["inputs"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "input-0", ["shape"] = new JsonArray(1, 4), ["datatype"] = "FP32", ["data"] = new JsonArray(5.1, 3.5, 1.4, 0.2),
+                }),
+            };
+            using var response = await Http.PostAsJsonAsync($"http://{address}:8080/v2/models/iris/infer", request);
+            response.EnsureSuccessStatusCode();
+            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            versions.Add(body["model_version"]!.GetValue<string>());
+        }
+
+        return versions;
+    }
+
+    public async Task<IReadOnlyList<Corev1Event>> EventsAsync() =>
+        (await Client.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: $"involvedObject.name={Name}")).Items.ToList();
+
+    static string Tail(string? log) => log is null ? "" : string.Join('\n', log.Split('\n').TakeLast(40));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Monitor is not null)
+            await Monitor.DisposeAsync();
+        if (Operator is not null)
+        {
+            if (TestContext.CurrentContext.Result.Outcome.Status != NUnit.Framework.Interfaces.TestStatus.Passed)
+                await TestContext.Out.WriteLineAsync($"operator log:\n{Operator.Log}");
+            await Operator.DisposeAsync();
+        }
+
+        await Namespace.DisposeAsync();
+    }
+}

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using BlueGreenOperator.LocalCluster;
+using BlueGreenOperator.LocalCluster.Processes;
+
+namespace BlueGreenOperator.EndToEnd.Tests;
+
+/// <summary>The real operator as a child process, watching one test namespace; killed hard or stopped gracefully.</summary>
+internal sealed partial class OperatorProcess : IAsyncDisposable
+{
+    static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    readonly Process _process;
+    readonly StringBuilder _log = new();
+    bool _disposed;
+
+    OperatorProcess(Process process, int port, string identity)
+    {
+        _process = process;
+        Port = port;
+        Identity = identity;
+    }
+
+    public int Port { get; }
+
+    public string Identity { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+                return _log.ToString();
+        }
+    }
+
+    public static async Task<OperatorProcess> StartAsync(string watchNamespace, bool leaderElection = false, string? identity = null, bool waitReady = true)
+    {
+        var port = FreeLoopbackPort();
+        identity ??= $"operator-{port}";
+        var start = new ProcessStartInfo("dotnet", [BuildOutputs.OperatorDll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["Operator__Kubeconfig"] = EndToEndCluster.Kubeconfig;
+        start.Environment["Operator__WatchNamespaces"] = watchNamespace;
+        start.Environment["Operator__Workers"] = "4";
+        start.Environment["Operator__LeaderElection__Enabled"] = leaderElection ? "true" : "false";
+        start.Environment["Operator__LeaderElection__LeaseNamespace"] = watchNamespace;
+        start.Environment["Operator__LeaderElection__LeaseDurationSeconds"] = "6";
+        start.Environment["Operator__LeaderElection__RenewDeadlineSeconds"] = "4";
+        start.Environment["Operator__LeaderElection__RetryPeriodSeconds"] = "1";
+        start.Environment["HOSTNAME"] = identity;
+        start.Environment["Logging__LogLevel__Default"] = "Information";
+        start.Environment["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var running = new OperatorProcess(process, port, identity);
+        process.OutputDataReceived += (_, e) => running.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => running.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (waitReady)
+            await running.WaitReadyAsync();
+        return running;
+    }
+
+    void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_log)
+            _log.AppendLine(line);
+    }
+
+    public Task WaitReadyAsync() => Eventually.UntilAsync(
+        async ct =>
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"The operator exited with {_process.ExitCode}:\n{Log}");
+            using var response = await Http.GetAsync($"http://127.0.0.1:{Port}/readyz", ct);
+            return response.IsSuccessStatusCode;
+        },
+        TimeSpan.FromSeconds(60), "the operator to be ready", interval: TimeSpan.FromMilliseconds(100));
+
+    /// <summary>SIGKILL: nothing in memory survives, as when a node dies under the operator.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM and wait: the graceful shutdown path (lease released).</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+            return;
+        ProcessSignals.Send(_process.Id, ProcessSignals.SigTerm);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+        }
+    }
+
+    /// <summary>The operator's own API requests by verb, read from its Prometheus endpoint.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> ApiRequestsAsync()
+    {
+        var text = await Http.GetStringAsync($"http://127.0.0.1:{Port}/metrics");
+        var counts = new Dictionary<string, long>();
+        foreach (Match match in ApiRequestLine().Matches(text))
+            counts[match.Groups["verb"].Value] = (long)double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
+        return counts;
+    }
+
+    public static long Writes(IReadOnlyDictionary<string, long> byVerb) =>
+        byVerb.Where(p => p.Key is "POST" or "PUT" or "PATCH" or "DELETE").Sum(p => p.Value);
+
+    [GeneratedRegex("""^bluegreen_api_requests(?:_total)?\{[^}]*verb="(?<verb>[A-Z]+)"[^}]*\}\s+(?<value>[0-9.eE+]+)""", RegexOptions.Multiline)]
+    private static partial Regex ApiRequestLine();
+
+    static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        await KillAsync();
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,48 @@
+using BlueGreenOperator.Api;
+using BlueGreenOperator.Checks;
+using BlueGreenOperator.Rollout;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BlueGreenOperator.Tests.Checks;
+
+/// <summary>Builders for check specs, pods and runners used by the check tests.</summary>
+internal static class Probing
+{
+    public const string Revision = "8f1e2a44";
+
+    /// <summary>The check tests' one shared client, as the operator shares one.</summary>
+    public static readonly HttpClient Client = SmokeTestRunner.CreateHttpClient(TimeSpan.FromSeconds(2));
+
+    public static SmokeTestRunner Runner(Uri? prometheus = null) =>
+        new(Client, new PrometheusClient(Client, prometheus), NullLogger<SmokeTestRunner>.Instance);
+
+    public static IReadOnlyList<CheckTarget> Pods(int count, string ip = "127.0.0.1") =>
+        [.. Enumerable.Range(0, count).Select(i => new CheckTarget($"fraud-model-green-{i}", ip))];
+
+    public static CheckSpec Golden(int port, double[]? expect = null, double tolerance = 0, Action<CheckSpec>? edit = null)
+    {
+        var check = new CheckSpec
+        {
+            Name = "golden",
+            Inference = new InferenceCheckSpec
+            {
+                Port = port,
+                Model = ModelServer.Model,
+                Inputs = [new InferenceTensorSpec { Name = "input-0", Shape = [1, 4], Datatype = "FP32", Data = [5.1, 3.5, 1.4, 0.2] }],
+                ExpectOutputs = [new ExpectedOutputSpec { Name = "output-0", Data = expect ?? [0], Tolerance = tolerance }],
+            },
+        };
+        edit?.Invoke(check);
+        return check;
+    }
+
+    public static CheckSpec Http(string name, HttpCheckSpec http, Action<CheckSpec>? edit = null)
+    {
+        var check = new CheckSpec { Name = name, Http = http };
+        edit?.Invoke(check);
+        return check;
+    }
+
+    public static Task<CheckReport> RunAsync(IReadOnlyList<CheckTarget> pods, params CheckSpec[] checks) =>
+        Runner().RunAsync(Color.Green, Revision, pods, checks, CancellationToken.None);
+}
