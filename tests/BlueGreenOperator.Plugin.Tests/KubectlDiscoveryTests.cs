@@ -1,32 +1,25 @@
 namespace BlueGreenOperator.Plugin.Tests;
 
 /// <summary>hack/install-plugin.sh publishes the plugin, and the real kubectl finds it on PATH as `kubectl bluegreen`.</summary>
-[NonParallelizable]
 public sealed class KubectlDiscoveryTests
 {
     private ScratchDirectory scratch = null!;
     private string kubectl = null!;
+    private string bin = null!;
     private Dictionary<string, string?> environment = null!;
 
     [OneTimeSetUp]
     public async Task InstallThePlugin()
     {
-        kubectl = RealProcess.FindOnPath("kubectl") ?? "";
+        kubectl = InstalledPlugin.Kubectl ?? "";
         if (kubectl.Length == 0)
         {
             Assert.Ignore("kubectl is not on PATH; the plugin discovery tests need the real kubectl");
         }
 
         scratch = new ScratchDirectory();
-        var bin = Path.Combine(scratch.Path, "bin");
-        var install = await RealProcess.RunAsync("bash", [Path.Combine(RealProcess.RepositoryRoot(), "hack", "install-plugin.sh"), bin]);
-        install.ExitCode.Should().Be(0, install.ToString());
-        install.StandardOutput.Should().Contain($"installed {Path.Combine(bin, "kubectl-bluegreen")}");
-        environment = new Dictionary<string, string?>
-        {
-            ["PATH"] = bin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
-            ["KUBECONFIG"] = scratch.File("unreachable", Kubeconfigs.Single(Kubeconfigs.UnreachableServer, "nowhere", "ml")),
-        };
+        bin = await InstalledPlugin.InstallAsync();
+        environment = InstalledPlugin.Environment(bin, scratch.File("unreachable", Kubeconfigs.Single(Kubeconfigs.UnreachableServer, "nowhere", "ml")));
     }
 
     [OneTimeTearDown]
@@ -39,7 +32,7 @@ public sealed class KubectlDiscoveryTests
     {
         var outcome = await Kubectl("plugin", "list");
 
-        outcome.StandardOutput.Should().Contain(Path.Combine(scratch.Path, "bin", "kubectl-bluegreen"), outcome.ToString());
+        outcome.StandardOutput.Should().Contain(Path.Combine(bin, "kubectl-bluegreen"), outcome.ToString());
     }
 
     [Test]
