@@ -55,6 +55,15 @@ public sealed class ApiFailuresTests
     }
 
     [Test]
+    public void Should_report_an_unusable_kubeconfig_as_a_cluster_error()
+    {
+        var failure = ApiFailures.Describe(new k8s.Exceptions.KubeConfigException("A CA must be set when SkipTlsVerify === false"), "https://10.0.0.1:6443");
+
+        failure.ExitCode.Should().Be(ExitCode.ClusterError);
+        failure.Message.Should().Be("cannot use the kubeconfig for https://10.0.0.1:6443: A CA must be set when SkipTlsVerify === false");
+    }
+
+    [Test]
     public void Should_keep_a_command_failure_as_it_is()
     {
         var notFound = new CommandFailure(ExitCode.NotFound, "gone");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Authentication;
 using System.Text.Json;
 using k8s.Autorest;
+using k8s.Exceptions;
 
 namespace BlueGreenOperator.Plugin.Cluster;
 
@@ -27,6 +28,7 @@ internal static class ApiFailures
     public static CommandFailure Describe(Exception exception, string server) => exception switch
     {
         CommandFailure failure => failure,
+        KubeConfigException config => new CommandFailure(ExitCode.ClusterError, $"cannot use the kubeconfig for {server}: {config.Message}"),
         HttpOperationException http => new CommandFailure(ExitCode.ClusterError,
             $"the API server at {server} answered {(int)http.Response.StatusCode} {http.Response.StatusCode}: {ReadStatus(http.Response.Content)?.Message ?? http.Message}"),
         HttpRequestException { InnerException: AuthenticationException tls } => new CommandFailure(ExitCode.ClusterError,
