@@ -55,30 +55,14 @@ public sealed class KubectlBluegreenTests
     private Task<BlueGreenDeployment> ReadAsync(string name) =>
         Client.CustomObjects.GetNamespacedCustomObjectAsync<BlueGreenDeployment>(WellKnown.Group, WellKnown.Version, space.Name, WellKnown.Plural, name);
 
+    /// <summary>An Event about the object as the operator records it, stamped with the real time.</summary>
     private async Task RecordEventAsync(BlueGreenDeployment about, string reason, string message)
     {
-        var now = DateTime.UtcNow;
-        await Client.CoreV1.CreateNamespacedEventAsync(
-            new Corev1Event
-            {
-                Metadata = new V1ObjectMeta { Name = $"{about.Metadata.Name}.{Guid.NewGuid():N}", NamespaceProperty = space.Name },
-                InvolvedObject = new V1ObjectReference
-                {
-                    ApiVersion = WellKnown.ApiVersion,
-                    Kind = WellKnown.Kind,
-                    Name = about.Metadata.Name,
-                    NamespaceProperty = space.Name,
-                    Uid = about.Metadata.Uid,
-                },
-                Reason = reason,
-                Message = message,
-                Type = "Normal",
-                Count = 1,
-                FirstTimestamp = now,
-                LastTimestamp = now,
-                Source = new V1EventSource { Component = "bluegreen-operator" },
-            },
-            space.Name);
+        var recorded = Samples.Event(about, reason, message, TimeSpan.Zero);
+        recorded.Metadata.Name = $"{about.Metadata.Name}.{Guid.NewGuid():N}";
+        recorded.FirstTimestamp = recorded.LastTimestamp = DateTime.UtcNow;
+        recorded.Source = new V1EventSource { Component = "bluegreen-operator" };
+        await Client.CoreV1.CreateNamespacedEventAsync(recorded, space.Name);
     }
 
     [Test]
