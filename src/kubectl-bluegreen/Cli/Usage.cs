@@ -1,0 +1,94 @@
+namespace BlueGreenOperator.Plugin.Cli;
+
+/// <summary>The help texts, one per verb, plus the overview.</summary>
+internal static class Usage
+{
+    private const string CommonFlags = """
+          -n, --namespace NS       namespace of the object (default: the kubeconfig context's, else "default")
+              --kubeconfig PATH    kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
+              --context NAME       kubeconfig context to use (default: the current context)
+              --request-timeout D  give up on an unanswered request after D, e.g. 10s or 2m (default 30s; 0: no limit)
+          -h, --help               show this help
+        """;
+
+    private const string ExitCodes = """
+        Exit codes:
+          0 ok, 1 usage error, 2 object not found, 3 action does not apply in the current phase, 4 cluster or API error
+        """;
+
+    public static string Overview => $"""
+        kubectl bluegreen: inspect and steer BlueGreenDeployments (bluegreen.dev/v1alpha1).
+
+        Usage:
+          kubectl bluegreen list [-n NS | -A]
+          kubectl bluegreen status NAME [-n NS] [--watch]
+          kubectl bluegreen promote NAME [-n NS] [--force]
+          kubectl bluegreen abort NAME [-n NS] [--force]
+          kubectl bluegreen rollback NAME [-n NS] [--force]
+          kubectl bluegreen retry NAME [-n NS] [--force]
+
+        Commands:
+          list       the BlueGreenDeployments of a namespace (or all) with phase and versions
+          status     one BlueGreenDeployment at a glance: phase, colours, smoke tests, analysis, conditions, events
+          promote    switch traffic to the tested colour of a Paused release
+          abort      stop the release under test; the active colour keeps serving
+          rollback   send traffic back to the standby colour during stabilization
+          retry      try an aborted or rolled-back release again
+
+        Run "kubectl bluegreen COMMAND --help" for the flags of a command.
+
+        {ExitCodes}
+        """;
+
+    public static string For(string? verb) => Text(verb) + "\n";
+
+    private static string Text(string? verb) => verb switch
+    {
+        Verb.List => $"""
+            List BlueGreenDeployments with their phase, active colour and model versions.
+
+            Usage:
+              kubectl bluegreen list [-n NS | -A]
+
+            Flags:
+              -A, --all-namespaces     list across all namespaces
+            {CommonFlags}
+
+            {ExitCodes}
+            """,
+        Verb.Status => $"""
+            Show one BlueGreenDeployment at a glance: phase and what it means, the colours with their revisions and
+            model versions, the last switch, per-pod smoke-test results, analysis, conditions and recent events.
+
+            Usage:
+              kubectl bluegreen status NAME [-n NS] [--watch]
+
+            Flags:
+              -w, --watch              redraw on every change of the object until Ctrl-C
+            {CommonFlags}
+
+            {ExitCodes}
+            """,
+        RolloutAction.Promote => ActionHelp(verb, "Switch traffic to the colour under test of a release waiting in Paused (strategy.autoPromote: false)."),
+        RolloutAction.Abort => ActionHelp(verb, "Stop the release under test before the switch; the active colour keeps serving and the revision is marked aborted."),
+        RolloutAction.Rollback => ActionHelp(verb, "Send traffic back to the standby colour while the new one is Stabilizing."),
+        RolloutAction.Retry => ActionHelp(verb, "Try the aborted or rolled-back release (status.abortedRevision) once more."),
+        _ => Overview,
+    };
+
+    private static string ActionHelp(string verb, string summary) => $"""
+        {summary}
+        The request is the annotation bluegreen.dev/action: {verb}; the operator performs it once and removes it.
+
+        Usage:
+          kubectl bluegreen {verb} NAME [-n NS] [--force]
+
+        {verb} applies {ActionRules.WhenApplies(verb)}.
+
+        Flags:
+              --force              request it even if the current phase says it does not apply
+        {CommonFlags}
+
+        {ExitCodes}
+        """;
+}

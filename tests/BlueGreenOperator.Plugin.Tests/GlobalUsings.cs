@@ -1,0 +1,6 @@
+global using BlueGreenOperator.Api;
+global using BlueGreenOperator.Plugin.Actions;
+global using BlueGreenOperator.Plugin.Cli;
+global using BlueGreenOperator.Rollout;
+global using FluentAssertions;
+global using NUnit.Framework;
