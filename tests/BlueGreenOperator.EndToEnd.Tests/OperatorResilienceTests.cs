@@ -19,7 +19,12 @@ public sealed class OperatorResilienceTests
         await rollout.ApplyAsync(ModelRollout.Model("v1", "v1"));
         await rollout.WaitForPhaseAsync(Phase.Healthy, modelVersion: "v1");
 
-        await rollout.ApplyAsync(ModelRollout.Model("v2", "v2", edit: s => s.Strategy.StabilizationSeconds = 15));
+        // Slow answers make Testing last about a second; a preview of one pod adds a Promoting phase with a scale-up.
+        await rollout.ApplyAsync(ModelRollout.Model("v2", "v2", knobs: new Dictionary<string, string> { ["ADDED_LATENCY_MS"] = "500" }, edit: s =>
+        {
+            s.Strategy.StabilizationSeconds = 15;
+            s.Strategy.PreviewReplicas = 1;
+        }));
         var killedIn = new List<string>();
         string? last = null;
         var deadline = Stopwatch.StartNew();
@@ -44,8 +49,7 @@ public sealed class OperatorResilienceTests
 
         var done = await rollout.WaitForPhaseAsync(Phase.Healthy, 60, modelVersion: "v2");
         TestContext.Out.WriteLine($"killed in phases: {string.Join(", ", killedIn)}");
-        killedIn.Should().Contain(Phase.Stabilizing);
-        killedIn.Count.Should().BeGreaterThanOrEqualTo(2);
+        killedIn.Should().Contain([Phase.Progressing, Phase.Promoting, Phase.Stabilizing]);
         done.Status!.ActiveColor.Should().Be("green");
         (await rollout.DeploymentAsync("blue"))!.Spec.Replicas.Should().Be(0);
         (await rollout.ServedModelVersionsAsync()).Should().HaveCount(3).And.OnlyContain(v => v == "v2");
