@@ -66,7 +66,11 @@ public sealed class RolloutTests
 
         await rollout.ActAsync(RolloutAction.Promote);
         await rollout.WaitForAsync(s => s.ActiveModelVersion == "v2", "the promoted switch");
-        (await rollout.GetOrNullAsync())!.Metadata.Annotations?.ContainsKey(WellKnown.ActionAnnotation).Should().NotBe(true, "the action is consumed once");
+        // The operator removes the annotation right after the status write that performed it.
+        await BlueGreenOperator.LocalCluster.Eventually.UntilAsync(
+            async _ => (await rollout.GetOrNullAsync())!.Metadata.Annotations?.ContainsKey(WellKnown.ActionAnnotation) != true,
+            TimeSpan.FromSeconds(10), "the promote action to be consumed");
+        (await rollout.EventsAsync()).Count(e => e.Reason == "Promote").Should().Be(1, "the action is performed once");
         (await rollout.ServedModelVersionsAsync()).Should().OnlyContain(v => v == "v2");
         AssertNoViolations(rollout);
     }
