@@ -1,0 +1,124 @@
+using BlueGreenOperator.Benchmarks.Harness;
+using BlueGreenOperator.Benchmarks.Measurements;
+using BlueGreenOperator.Benchmarks.Reporting;
+using Microsoft.Extensions.Logging;
+
+namespace BlueGreenOperator.Benchmarks;
+
+/// <summary>
+/// One benchmark run: its own local cluster and operator, the measurements in a fixed order, results filled into
+/// <see cref="Report"/> as they come so that an interrupted or partly failed run still reports what it measured.
+/// </summary>
+internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, ILogger logger)
+{
+    const double MiB = 1048576.0;
+    static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(10);
+
+    public BenchmarkReport Report { get; } = new()
+    {
+        StartedAt = DateTime.UtcNow,
+        Settings = settings,
+        MachineBefore = MachineState.Now(),
+    };
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var started = RunClock.Now;
+        try
+        {
+            logger.LogInformation("Starting a local cluster ({Machine})", Report.MachineBefore.Describe());
+            await using var cluster = await BenchmarkCluster.StartAsync(outputs, logger, cancellationToken);
+            Report.ClusterStartSeconds = Math.Round((RunClock.Now - started).TotalSeconds, 1);
+            var space = new BenchmarkNamespace(cluster.Client, cluster.Namespace, logger);
+            await using var op = await OperatorUnderTest.StartAsync(outputs.OperatorDll, cluster.KubeconfigPath, cluster.Namespace, settings.Workers, cancellationToken);
+            await using var rollouts = space.WatchBlueGreenDeployments();
+            await using var services = space.WatchServices();
+            var world = new BenchmarkWorld(space, op, rollouts, services, logger);
+            logger.LogInformation("Cluster up in {Seconds} s; operator {Pid} ready, watching {Namespace}", Report.ClusterStartSeconds, op.Pid, space.Name);
+
+            var idleStart = await op.ApiRequestsAsync(cancellationToken);
+            await Task.Delay(IdleWindow, cancellationToken);
+            var idleRequests = (await op.ApiRequestsAsync(cancellationToken)).Since(idleStart);
+            Report.Memory = new MemoryReport(
+                Math.Round(op.ResidentBytes() / MiB, 1), IdleWindow.TotalSeconds, idleRequests.Total, 0, null, null, null, null, null, null);
+            logger.LogInformation("Idle operator: RSS {MiB} MiB", Report.Memory.IdleMiB);
+
+            await MeasureSwitchesAsync(world, cancellationToken);
+            await MeasureRollbacksAsync(world, cancellationToken);
+            await space.DeleteAsync(SwitchSeries.ObjectName, cancellationToken);
+            await MeasureFleetAsync(world, cancellationToken);
+        }
+        finally
+        {
+            Report.MachineAfter = MachineState.Now();
+            Report.DurationSeconds = Math.Round((RunClock.Now - started).TotalSeconds, 1);
+        }
+    }
+
+    async Task MeasureSwitchesAsync(BenchmarkWorld world, CancellationToken cancellationToken)
+    {
+        var patches = await StageAsync("selector PATCH baseline", world, () => new SelectorPatchBaseline(world.Space).MeasureAsync(settings.Patches, cancellationToken));
+        var samples = await StageAsync("switch series", world, () => new SwitchSeries(world).RunAsync(settings.Switches, cancellationToken));
+        Report.Switch = SwitchReport.Of(samples ?? [], patches ?? []);
+        if (samples is { Count: > 0 })
+            Report.ApiRequestsPerRollout = RequestsReport.Of([.. samples.Select(s => s.Requests)]);
+    }
+
+    async Task MeasureRollbacksAsync(BenchmarkWorld world, CancellationToken cancellationToken)
+    {
+        var series = new RollbackSeries(world);
+        var manual = await StageAsync("rollback action", world, () => series.ManualAsync(settings.Rollbacks, cancellationToken)) ?? [];
+        var automatic = await StageAsync("analysis rollback", world, () => series.AutomaticAsync(cancellationToken));
+        var switches = Distribution.Of(manual.Select(m => m.SwitchMilliseconds).Where(double.IsFinite));
+        Report.Rollback = new RollbackReport(
+            switches,
+            Distribution.Of(manual.Select(m => m.ActionToSelectorMilliseconds)),
+            Distribution.Of(manual.Select(m => m.ActionWriteMilliseconds)),
+            SwitchReport.Ratio(switches?.Median, Report.Switch?.SelectorPatchMs?.Median),
+            automatic,
+            manual);
+    }
+
+    async Task MeasureFleetAsync(BenchmarkWorld world, CancellationToken cancellationToken)
+    {
+        var fleet = await StageAsync("simultaneous rollouts", world, () => new FleetRollout(world).RunAsync(settings.Rollouts, cancellationToken));
+        if (fleet is null || Report.Memory is not { } idle)
+            return;
+        var converged = Math.Round(fleet.ConvergedResidentBytes / MiB, 1);
+        Report.Memory = idle with
+        {
+            Objects = fleet.Objects,
+            ConvergedMiB = converged,
+            PerObjectKiB = Math.Round((converged - idle.IdleMiB) * 1024 / fleet.Objects, 1),
+            ConvergedWindowSeconds = fleet.ConvergedWindowSeconds,
+            ConvergedWindowByVerb = fleet.ConvergedWindowRequests.ByVerb,
+            ConvergedWindowWrites = fleet.ConvergedWindowRequests.Writes,
+            PeakDuringRolloutsMiB = Math.Round(fleet.PeakResidentBytesDuringRollout / MiB, 1),
+        };
+        Report.SimultaneousRollouts = new FleetReport(
+            fleet.Objects,
+            Math.Round(fleet.FirstReleaseSeconds, 1),
+            Math.Round(fleet.RolloutTotalSeconds, 1),
+            Distribution.Of(fleet.PerObjectSeconds),
+            Math.Round((double)fleet.RolloutRequests.Writes / fleet.Objects, 1),
+            Math.Round((double)fleet.RolloutRequests.Total / fleet.Objects, 1),
+            fleet.RolloutRequests.ByVerb);
+    }
+
+    /// <summary>Runs one measurement; a failure is recorded with the operator's last log lines and the run goes on to the next.</summary>
+    async Task<T?> StageAsync<T>(string stage, BenchmarkWorld world, Func<Task<T>> measure)
+        where T : class
+    {
+        logger.LogInformation("Measuring: {Stage}", stage);
+        try
+        {
+            return await measure();
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException or HttpRequestException or k8s.Autorest.HttpOperationException)
+        {
+            logger.LogError(e, "{Stage} failed; operator log tail:\n{Tail}", stage, world.Operator.Tail);
+            Report.Failures.Add(new StageFailure(stage, e.Message));
+            return null;
+        }
+    }
+}
