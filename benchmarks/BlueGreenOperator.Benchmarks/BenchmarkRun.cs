@@ -57,9 +57,11 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
 
     async Task MeasureSwitchesAsync(BenchmarkWorld world, CancellationToken cancellationToken)
     {
-        var patches = await StageAsync("selector PATCH baseline", world, () => new SelectorPatchBaseline(world.Space).MeasureAsync(settings.Patches, cancellationToken));
-        var samples = await StageAsync("switch series", world, () => new SwitchSeries(world).RunAsync(settings.Switches, cancellationToken));
-        Report.Switch = SwitchReport.Of(samples ?? [], patches ?? []);
+        var baseline = new SelectorPatchBaseline(world.Space);
+        Task BatchBefore(int rollout, CancellationToken ct) =>
+            baseline.MeasureAsync((settings.Patches / settings.Switches) + (rollout < settings.Patches % settings.Switches ? 1 : 0), ct);
+        var samples = await StageAsync("switch series and selector PATCH baseline", world, () => new SwitchSeries(world).RunAsync(settings.Switches, BatchBefore, cancellationToken), cancellationToken);
+        Report.Switch = SwitchReport.Of(samples ?? [], baseline.Milliseconds);
         if (samples is { Count: > 0 })
             Report.ApiRequestsPerRollout = RequestsReport.Of([.. samples.Select(s => s.Requests)]);
     }
@@ -67,8 +69,8 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
     async Task MeasureRollbacksAsync(BenchmarkWorld world, CancellationToken cancellationToken)
     {
         var series = new RollbackSeries(world);
-        var manual = await StageAsync("rollback action", world, () => series.ManualAsync(settings.Rollbacks, cancellationToken)) ?? [];
-        var automatic = await StageAsync("analysis rollback", world, () => series.AutomaticAsync(cancellationToken));
+        var manual = await StageAsync("rollback action", world, () => series.ManualAsync(settings.Rollbacks, cancellationToken), cancellationToken) ?? [];
+        var automatic = await StageAsync("analysis rollback", world, () => series.AutomaticAsync(cancellationToken), cancellationToken);
         var switches = Distribution.Of(manual.Select(m => m.SwitchMilliseconds).Where(double.IsFinite));
         Report.Rollback = new RollbackReport(
             switches,
@@ -81,7 +83,7 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
 
     async Task MeasureFleetAsync(BenchmarkWorld world, CancellationToken cancellationToken)
     {
-        var fleet = await StageAsync("simultaneous rollouts", world, () => new FleetRollout(world).RunAsync(settings.Rollouts, cancellationToken));
+        var fleet = await StageAsync("simultaneous rollouts", world, () => new FleetRollout(world).RunAsync(settings.Rollouts, cancellationToken), cancellationToken);
         if (fleet is null || Report.Memory is not { } idle)
             return;
         var converged = Math.Round(fleet.ConvergedResidentBytes / MiB, 1);
@@ -106,7 +108,7 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
     }
 
     /// <summary>Runs one measurement; a failure is recorded with the operator's last log lines and the run goes on to the next.</summary>
-    async Task<T?> StageAsync<T>(string stage, BenchmarkWorld world, Func<Task<T>> measure)
+    async Task<T?> StageAsync<T>(string stage, BenchmarkWorld world, Func<Task<T>> measure, CancellationToken cancellationToken)
         where T : class
     {
         logger.LogInformation("Measuring: {Stage}", stage);
@@ -114,7 +116,7 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
         {
             return await measure();
         }
-        catch (Exception e) when (e is TimeoutException or InvalidOperationException or HttpRequestException or k8s.Autorest.HttpOperationException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             logger.LogError(e, "{Stage} failed; operator log tail:\n{Tail}", stage, world.Operator.Tail);
             Report.Failures.Add(new StageFailure(stage, e.Message));

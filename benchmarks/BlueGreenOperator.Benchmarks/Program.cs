@@ -82,7 +82,7 @@ catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
     exitCode = 130;
 }
-catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or k8s.Autorest.HttpOperationException)
+catch (Exception e) when (!stop.IsCancellationRequested)
 {
     logger.LogError(e, "The benchmark could not run");
     run.Report.Failures.Add(new StageFailure("setup", e.Message));

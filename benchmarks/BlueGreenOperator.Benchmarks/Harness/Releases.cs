@@ -16,20 +16,24 @@ internal static class Releases
         var env = new List<V1EnvVar> { new() { Name = "MODEL_VERSION", Value = weights } };
         env.AddRange((knobs ?? new Dictionary<string, string>()).Select(k => new V1EnvVar { Name = k.Key, Value = k.Value }));
         var release = Release(name, "iris", version, $"{ImageCatalog.ModelServerImage}:{weights}", env, "/v2/health/ready", stabilizationSeconds);
-        release.Spec.SmokeTests.Add(new CheckSpec
-        {
-            Name = "golden",
-            Inference = new InferenceCheckSpec
-            {
-                Port = ServerPort,
-                Model = "iris",
-                Inputs = [new InferenceTensorSpec { Name = "input-0", Shape = [1, 4], Datatype = "FP32", Data = [5.1, 3.5, 1.4, 0.2] }],
-                ExpectOutputs = [new ExpectedOutputSpec { Name = "output-0", Data = [0] }],
-            },
-        });
+        release.Spec.SmokeTests.Add(GoldenPrediction("golden"));
         release.Spec.Analysis = analysis;
         return release;
     }
+
+    /// <summary>An Open Inference Protocol v2 request for a setosa flower that every model version must answer with class 0.</summary>
+    public static CheckSpec GoldenPrediction(string name, int? maxLatencyMs = null) => new()
+    {
+        Name = name,
+        Inference = new InferenceCheckSpec
+        {
+            Port = ServerPort,
+            Model = "iris",
+            Inputs = [new InferenceTensorSpec { Name = "input-0", Shape = [1, 4], Datatype = "FP32", Data = [5.1, 3.5, 1.4, 0.2] }],
+            ExpectOutputs = [new ExpectedOutputSpec { Name = "output-0", Data = [0] }],
+        },
+        MaxLatencyMs = maxLatencyMs,
+    };
 
     /// <summary>A tiny HTTP server (a few MB a pod) for the many-object runs, where the model server's 60 MB a pod would be the load.</summary>
     public static BlueGreenDeployment TinyServer(string name, string version, int stabilizationSeconds) =>

@@ -52,14 +52,14 @@ internal sealed class RollbackSeries(BenchmarkWorld world)
         return samples;
     }
 
-    /// <summary>A release that passes smoke tests (no latency bound there) but misses the analysis latency bound once it serves.</summary>
+    /// <summary>A release whose inference is slow: it passes smoke tests (no latency bound there) but misses the analysis latency bound once it serves.</summary>
     public async Task<AutomaticRollbackSample> AutomaticAsync(CancellationToken cancellationToken)
     {
         var analysis = new AnalysisSpec
         {
             IntervalSeconds = 1,
             FailureLimit = 2,
-            Checks = [new CheckSpec { Name = "latency", Http = new HttpCheckSpec { Port = 8080, Path = "/v2/models/iris" }, MaxLatencyMs = 150 }],
+            Checks = [Releases.GoldenPrediction("latency", maxLatencyMs: 150)],
         };
         var serving = await ServingAsync(cancellationToken);
         var before = world.Rollouts.Latest(ObjectName)?.Status?.ActiveColor ?? throw new InvalidOperationException($"{ObjectName} has no active colour");

@@ -20,7 +20,8 @@ internal sealed class SwitchSeries(BenchmarkWorld world)
     // Requests that follow Healthy (the last status write's own watch event, a final no-op reconcile) belong to the rollout.
     static readonly TimeSpan SettleAfterHealthy = TimeSpan.FromSeconds(2);
 
-    public async Task<IReadOnlyList<SwitchSample>> RunAsync(int rollouts, CancellationToken cancellationToken)
+    /// <param name="beforeEachRollout">Runs before rollout i (0-based), outside its measurement: the baseline's batches.</param>
+    public async Task<IReadOnlyList<SwitchSample>> RunAsync(int rollouts, Func<int, CancellationToken, Task> beforeEachRollout, CancellationToken cancellationToken)
     {
         var first = await world.Space.ApplyAsync(Releases.ModelServer(ObjectName, "v1", "v1", StabilizationSeconds), cancellationToken);
         await world.ReachedAsync(first, TimeSpan.Zero, Phase.Healthy, "v1", RolloutTimeout, cancellationToken);
@@ -32,6 +33,7 @@ internal sealed class SwitchSeries(BenchmarkWorld world)
         for (var i = 0; i < rollouts; i++)
         {
             var next = serving == "v1" ? "v2" : "v1";
+            await beforeEachRollout(i, cancellationToken);
             var before = await world.Operator.ApiRequestsAsync(cancellationToken);
             var started = RunClock.Now;
             var applied = await world.Space.ApplyAsync(Releases.ModelServer(ObjectName, next, next, StabilizationSeconds), cancellationToken);
