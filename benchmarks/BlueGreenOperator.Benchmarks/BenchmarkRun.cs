@@ -83,28 +83,36 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
 
     async Task MeasureFleetAsync(BenchmarkWorld world, CancellationToken cancellationToken)
     {
-        var fleet = await StageAsync("simultaneous rollouts", world, () => new FleetRollout(world).RunAsync(settings.Rollouts, cancellationToken), cancellationToken);
-        if (fleet is null || Report.Memory is not { } idle)
+        var fleet = new FleetRollout(world, settings.Rollouts);
+        var converged = await StageAsync($"{settings.Rollouts} objects converged", world, () => fleet.ReleaseAndSettleAsync(cancellationToken), cancellationToken);
+        if (converged is null || Report.Memory is not { } idle)
             return;
-        var converged = Math.Round(fleet.ConvergedResidentBytes / MiB, 1);
+        var convergedMiB = Math.Round(converged.ResidentBytes / MiB, 1);
         Report.Memory = idle with
         {
-            Objects = fleet.Objects,
-            ConvergedMiB = converged,
-            PerObjectKiB = Math.Round((converged - idle.IdleMiB) * 1024 / fleet.Objects, 1),
-            ConvergedWindowSeconds = fleet.ConvergedWindowSeconds,
-            ConvergedWindowByVerb = fleet.ConvergedWindowRequests.ByVerb,
-            ConvergedWindowWrites = fleet.ConvergedWindowRequests.Writes,
-            PeakDuringRolloutsMiB = Math.Round(fleet.PeakResidentBytesDuringRollout / MiB, 1),
+            Objects = converged.Objects,
+            ConvergedMiB = convergedMiB,
+            PerObjectKiB = Math.Round((convergedMiB - idle.IdleMiB) * 1024 / converged.Objects, 1),
+            ConvergedWindowSeconds = converged.WindowSeconds,
+            ConvergedWindowByVerb = converged.WindowRequests.ByVerb,
+            ConvergedWindowWrites = converged.WindowRequests.Writes,
         };
+
+        var rollouts = await StageAsync($"{settings.Rollouts} simultaneous rollouts", world, () => fleet.RolloutAllAsync(cancellationToken), cancellationToken);
+        if (rollouts is null)
+            return;
+        Report.Memory = Report.Memory with { PeakDuringRolloutsMiB = Math.Round(rollouts.PeakResidentBytes / MiB, 1) };
         Report.SimultaneousRollouts = new FleetReport(
-            fleet.Objects,
-            Math.Round(fleet.FirstReleaseSeconds, 1),
-            Math.Round(fleet.RolloutTotalSeconds, 1),
-            Distribution.Of(fleet.PerObjectSeconds),
-            Math.Round((double)fleet.RolloutRequests.Writes / fleet.Objects, 1),
-            Math.Round((double)fleet.RolloutRequests.Total / fleet.Objects, 1),
-            fleet.RolloutRequests.ByVerb);
+            rollouts.Objects,
+            Math.Round(converged.FirstReleaseSeconds, 1),
+            rollouts.AllHealthySeconds is { } all ? Math.Round(all, 1) : null,
+            Distribution.Of(rollouts.PerObjectSeconds),
+            rollouts.NotHealthy,
+            Math.Round((double)rollouts.Requests.Writes / rollouts.Objects, 1),
+            Math.Round((double)rollouts.Requests.Total / rollouts.Objects, 1),
+            rollouts.Requests.ByVerb);
+        if (rollouts.NotHealthy.Count > 0)
+            Report.Failures.Add(new StageFailure($"{settings.Rollouts} simultaneous rollouts", $"{rollouts.NotHealthy.Count} objects did not become Healthy"));
     }
 
     /// <summary>Runs one measurement; a failure is recorded with the operator's last log lines and the run goes on to the next.</summary>

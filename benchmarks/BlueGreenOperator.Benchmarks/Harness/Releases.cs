@@ -15,7 +15,7 @@ internal static class Releases
     {
         var env = new List<V1EnvVar> { new() { Name = "MODEL_VERSION", Value = weights } };
         env.AddRange((knobs ?? new Dictionary<string, string>()).Select(k => new V1EnvVar { Name = k.Key, Value = k.Value }));
-        var release = Release(name, "iris", version, $"{ImageCatalog.ModelServerImage}:{weights}", env, "/v2/health/ready", stabilizationSeconds);
+        var release = Release(name, "iris", version, $"{ImageCatalog.ModelServerImage}:{weights}", env, "/v2/health/ready", stabilizationSeconds, QuickProbe);
         release.Spec.SmokeTests.Add(GoldenPrediction("golden"));
         release.Spec.Analysis = analysis;
         return release;
@@ -37,9 +37,16 @@ internal static class Releases
 
     /// <summary>A tiny HTTP server (a few MB a pod) for the many-object runs, where the model server's 60 MB a pod would be the load.</summary>
     public static BlueGreenDeployment TinyServer(string name, string version, int stabilizationSeconds) =>
-        Release(name, "tiny", version, ImageCatalog.HttpImage, [new V1EnvVar { Name = "RELEASE", Value = version }], "/", stabilizationSeconds);
+        Release(name, "tiny", version, ImageCatalog.HttpImage, [new V1EnvVar { Name = "RELEASE", Value = version }], "/", stabilizationSeconds, TolerantProbe);
 
-    static BlueGreenDeployment Release(string name, string model, string version, string image, List<V1EnvVar> env, string readyPath, int stabilizationSeconds) => new()
+    /// <summary>One object alone: react to readiness within a second.</summary>
+    static readonly (int PeriodSeconds, int FailureThreshold) QuickProbe = (1, 1);
+
+    // Hundreds of pods probed on two busy cores: one slow answer must not make a pod unready (and its release fail its smoke tests).
+    static readonly (int PeriodSeconds, int FailureThreshold) TolerantProbe = (2, 3);
+
+    static BlueGreenDeployment Release(
+        string name, string model, string version, string image, List<V1EnvVar> env, string readyPath, int stabilizationSeconds, (int PeriodSeconds, int FailureThreshold) probe) => new()
     {
         Metadata = new V1ObjectMeta { Name = name },
         Spec = new BlueGreenDeploymentSpec
@@ -63,8 +70,8 @@ internal static class Releases
                             ReadinessProbe = new V1Probe
                             {
                                 HttpGet = new V1HTTPGetAction { Path = readyPath, Port = ServerPort },
-                                PeriodSeconds = 1,
-                                FailureThreshold = 1,
+                                PeriodSeconds = probe.PeriodSeconds,
+                                FailureThreshold = probe.FailureThreshold,
                             },
                         },
                     ],

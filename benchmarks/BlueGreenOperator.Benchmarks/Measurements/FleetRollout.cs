@@ -7,63 +7,75 @@ using Microsoft.Extensions.Logging;
 
 namespace BlueGreenOperator.Benchmarks.Measurements;
 
-/// <summary>What K objects cost the operator at rest, and how long K simultaneous rollouts took.</summary>
-internal sealed record FleetSample(
+/// <summary>K objects released and left alone: what they cost the operator at rest.</summary>
+internal sealed record ConvergedSample(int Objects, double FirstReleaseSeconds, long ResidentBytes, double WindowSeconds, ApiRequestCounts WindowRequests);
+
+/// <summary>K simultaneous rollouts: how long until every one ended, and how each ended.</summary>
+internal sealed record SimultaneousSample(
     int Objects,
-    double FirstReleaseSeconds,
-    long ConvergedResidentBytes,
-    double ConvergedWindowSeconds,
-    ApiRequestCounts ConvergedWindowRequests,
-    double RolloutTotalSeconds,
+    double? AllHealthySeconds,
     IReadOnlyList<double> PerObjectSeconds,
-    long PeakResidentBytesDuringRollout,
-    ApiRequestCounts RolloutRequests);
+    IReadOnlyList<string> NotHealthy,
+    long PeakResidentBytes,
+    ApiRequestCounts Requests);
 
 /// <summary>K tiny-server objects: first released, left to converge, then all given v2 at once.</summary>
-internal sealed class FleetRollout(BenchmarkWorld world)
+internal sealed class FleetRollout(BenchmarkWorld world, int objects)
 {
     const int StabilizationSeconds = 2;
     const int ConcurrentWrites = 16;
     static readonly TimeSpan SettleBeforeMeasuring = TimeSpan.FromSeconds(10);
     static readonly TimeSpan ConvergedWindow = TimeSpan.FromSeconds(20);
 
-    public async Task<FleetSample> RunAsync(int objects, CancellationToken cancellationToken)
-    {
-        var timeout = TimeSpan.FromSeconds(120 + (3 * objects));
-        var names = Enumerable.Range(0, objects).Select(i => $"fleet-{i.ToString("D3", CultureInfo.InvariantCulture)}").ToList();
+    readonly List<string> names = [.. Enumerable.Range(0, objects).Select(i => $"fleet-{i.ToString("D3", CultureInfo.InvariantCulture)}")];
 
-        var firstStarted = RunClock.Now;
-        var first = await ReleaseAllAsync(names, "v1", cancellationToken);
-        await AllReachedAsync(first, "v1", timeout, cancellationToken);
-        var firstReleaseSeconds = (RunClock.Now - firstStarted).TotalSeconds;
-        world.Logger.LogInformation("{Count} objects Healthy on v1 after {Seconds:F1} s; letting the operator settle", objects, firstReleaseSeconds);
+    TimeSpan Timeout => TimeSpan.FromSeconds(120 + (3 * objects));
+
+    public async Task<ConvergedSample> ReleaseAndSettleAsync(CancellationToken cancellationToken)
+    {
+        var started = RunClock.Now;
+        var first = await ReleaseAllAsync("v1", cancellationToken);
+        var ended = await AllEndedAsync(first, "v1", cancellationToken);
+        if (ended.Values.Count(e => e.Healthy) is var healthy && healthy < objects)
+            throw new InvalidOperationException($"Only {healthy} of {objects} objects became Healthy on v1: {Failures(ended)}");
+        var releaseSeconds = (RunClock.Now - started).TotalSeconds;
+        world.Logger.LogInformation("{Count} objects Healthy on v1 after {Seconds:F1} s; letting the operator settle", objects, releaseSeconds);
 
         await Task.Delay(SettleBeforeMeasuring, cancellationToken);
         var windowStart = await world.Operator.ApiRequestsAsync(cancellationToken);
         await Task.Delay(ConvergedWindow, cancellationToken);
-        var windowRequests = (await world.Operator.ApiRequestsAsync(cancellationToken)).Since(windowStart);
-        var converged = world.Operator.ResidentBytes();
+        var window = (await world.Operator.ApiRequestsAsync(cancellationToken)).Since(windowStart);
+        var resident = world.Operator.ResidentBytes();
         world.Logger.LogInformation(
-            "Converged with {Count} objects: RSS {MiB:F1} MiB, {Writes} writes in {Seconds} s", objects, converged / 1048576.0, windowRequests.Writes, ConvergedWindow.TotalSeconds);
+            "Converged with {Count} objects: RSS {MiB:F1} MiB, {Writes} writes in {Seconds} s", objects, resident / 1048576.0, window.Writes, ConvergedWindow.TotalSeconds);
+        return new ConvergedSample(objects, releaseSeconds, resident, ConvergedWindow.TotalSeconds, window);
+    }
 
+    public async Task<SimultaneousSample> RolloutAllAsync(CancellationToken cancellationToken)
+    {
         var before = await world.Operator.ApiRequestsAsync(cancellationToken);
         using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var peak = SamplePeakResidentAsync(sampling.Token);
-        var rolloutStarted = RunClock.Now;
-        var second = await ReleaseAllAsync(names, "v2", cancellationToken);
-        var healthy = await AllReachedAsync(second, "v2", timeout, cancellationToken);
-        var perObject = second.Select(w => (healthy[w.Applied.Metadata.Name] - w.WrittenAt).TotalSeconds).ToList();
-        var total = (healthy.Values.Max() - rolloutStarted).TotalSeconds;
+        var started = RunClock.Now;
+        var written = await ReleaseAllAsync("v2", cancellationToken);
+        var ended = await AllEndedAsync(written, "v2", cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-        var rolloutRequests = (await world.Operator.ApiRequestsAsync(cancellationToken)).Since(before);
+        var requests = (await world.Operator.ApiRequestsAsync(cancellationToken)).Since(before);
         await sampling.CancelAsync();
-        world.Logger.LogInformation("{Count} simultaneous rollouts Healthy on v2 after {Seconds:F1} s", objects, total);
 
-        return new FleetSample(objects, firstReleaseSeconds, converged, ConvergedWindow.TotalSeconds, windowRequests, total, perObject, await peak, rolloutRequests);
+        var healthy = written.Where(w => ended[w.Name].Healthy).ToList();
+        var perObject = healthy.Select(w => (ended[w.Name].SeenAt - w.WrittenAt).TotalSeconds).ToList();
+        double? allHealthy = healthy.Count == objects ? (ended.Values.Max(e => e.SeenAt) - started).TotalSeconds : null;
+        var notHealthy = ended.Where(e => !e.Value.Healthy).Select(e => $"{e.Key}: {e.Value.Outcome}").Order(StringComparer.Ordinal).ToList();
+        world.Logger.LogInformation(
+            "{Healthy} of {Count} simultaneous rollouts Healthy on v2; all ended after {Seconds:F1} s", healthy.Count, objects, (ended.Values.Max(e => e.SeenAt) - started).TotalSeconds);
+        if (notHealthy.Count > 0)
+            world.Logger.LogWarning("Not Healthy: {Objects}", string.Join("; ", notHealthy.Take(10)));
+        return new SimultaneousSample(objects, allHealthy, perObject, notHealthy, await peak, requests);
     }
 
     /// <summary>Applies <paramref name="version"/> to every object, <see cref="ConcurrentWrites"/> writes in flight at a time, as a GitOps sync of many apps would.</summary>
-    async Task<IReadOnlyList<Written>> ReleaseAllAsync(IReadOnlyList<string> names, string version, CancellationToken cancellationToken)
+    async Task<IReadOnlyList<Written>> ReleaseAllAsync(string version, CancellationToken cancellationToken)
     {
         var written = new ConcurrentBag<Written>();
         await Parallel.ForEachAsync(
@@ -77,12 +89,34 @@ internal sealed class FleetRollout(BenchmarkWorld world)
         return [.. written];
     }
 
-    async Task<IReadOnlyDictionary<string, TimeSpan>> AllReachedAsync(IReadOnlyList<Written> written, string version, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Waits until every object either serves <paramref name="version"/> Healthy or gave its release up (Degraded, RolledBack).</summary>
+    async Task<IReadOnlyDictionary<string, Ended>> AllEndedAsync(IReadOnlyList<Written> written, string version, CancellationToken cancellationToken)
     {
-        var reached = await Task.WhenAll(written.Select(async w =>
-            (w.Applied.Metadata.Name, (await world.ReachedAsync(w.Applied, w.WrittenAt, Phase.Healthy, version, timeout, cancellationToken)).SeenAt)));
-        return reached.ToDictionary(r => r.Name, r => r.SeenAt);
+        var ended = await Task.WhenAll(written.Select(async w =>
+        {
+            var generation = w.Applied.Metadata.Generation ?? 0;
+            var seen = await world.Rollouts.FirstAsync(
+                w.Name,
+                w.WrittenAt,
+                item => BenchmarkNamespace.Reached(item, generation, Phase.Healthy, version) || GaveUp(item, generation),
+                Timeout,
+                $"Healthy on {version}, or Degraded",
+                cancellationToken);
+            var status = seen.Object.Status!;
+            var healthy = status.Phase == Phase.Healthy;
+            return (w.Name, new Ended(healthy, seen.SeenAt, healthy ? Phase.Healthy : $"{status.Phase}: {status.Message}"));
+        }));
+        return ended.ToDictionary(e => e.Name, e => e.Item2);
     }
+
+    static bool GaveUp(BlueGreenDeployment item, long generation) =>
+        item.Metadata.Generation >= generation
+        && item.Status is { } status
+        && status.ObservedGeneration == item.Metadata.Generation
+        && status.Phase is Phase.Degraded or Phase.RolledBack;
+
+    static string Failures(IReadOnlyDictionary<string, Ended> ended) =>
+        string.Join("; ", ended.Where(e => !e.Value.Healthy).Take(5).Select(e => $"{e.Key}: {e.Value.Outcome}"));
 
     async Task<long> SamplePeakResidentAsync(CancellationToken cancellationToken)
     {
@@ -101,5 +135,10 @@ internal sealed class FleetRollout(BenchmarkWorld world)
         }
     }
 
-    sealed record Written(BlueGreenDeployment Applied, TimeSpan WrittenAt);
+    sealed record Written(BlueGreenDeployment Applied, TimeSpan WrittenAt)
+    {
+        public string Name => Applied.Metadata.Name;
+    }
+
+    sealed record Ended(bool Healthy, TimeSpan SeenAt, string Outcome);
 }

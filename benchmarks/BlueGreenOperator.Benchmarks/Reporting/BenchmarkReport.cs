@@ -105,8 +105,9 @@ internal sealed record MemoryReport(
 internal sealed record FleetReport(
     int Objects,
     double FirstReleaseSeconds,
-    double TotalSeconds,
+    double? AllHealthySeconds,
     Distribution? PerObjectSeconds,
+    IReadOnlyList<string> NotHealthy,
     double WritesPerObject,
     double RequestsPerObject,
     IReadOnlyDictionary<string, long> RequestsByVerb);

@@ -53,8 +53,8 @@ internal static class ReportTable
         if (report.SimultaneousRollouts is { } f)
         {
             Single($"{f.Objects} objects: first release, all Healthy", f.FirstReleaseSeconds, "s");
-            Single($"{f.Objects} simultaneous rollouts: all Healthy", f.TotalSeconds, "s", "from the first apply");
-            Row($"{f.Objects} simultaneous rollouts: per object", f.PerObjectSeconds, "s", "its apply → its Healthy");
+            Single($"{f.Objects} simultaneous rollouts: all Healthy", f.AllHealthySeconds, "s", "from the first apply");
+            Row($"{f.Objects} simultaneous rollouts: per object", f.PerObjectSeconds, "s", $"its apply → its Healthy; {f.NotHealthy.Count} not Healthy");
             Single($"{f.Objects} simultaneous rollouts: writes per object", f.WritesPerObject, "req", $"all requests per object {Number(f.RequestsPerObject)}");
         }
 
