@@ -40,7 +40,7 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
             await Task.Delay(IdleWindow, cancellationToken);
             var idleRequests = (await op.ApiRequestsAsync(cancellationToken)).Since(idleStart);
             Report.Memory = new MemoryReport(
-                Math.Round(op.ResidentBytes() / MiB, 1), IdleWindow.TotalSeconds, idleRequests.Total, 0, null, null, null, null, null, null);
+                Math.Round(op.ResidentBytes() / MiB, 1), IdleWindow.TotalSeconds, idleRequests.Total, 0, null, null, null, null, null, null, null);
             logger.LogInformation("Idle operator: RSS {MiB} MiB", Report.Memory.IdleMiB);
 
             await MeasureSwitchesAsync(world, cancellationToken);
@@ -88,9 +88,12 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
         if (converged is null || Report.Memory is not { } idle)
             return;
         var convergedMiB = Math.Round(converged.ResidentBytes / MiB, 1);
+        if (converged.NotHealthy.Count > 0)
+            Report.Failures.Add(new StageFailure($"first release of {settings.Rollouts} objects", $"{converged.NotHealthy.Count} did not become Healthy: {string.Join("; ", converged.NotHealthy)}"));
         Report.Memory = idle with
         {
             Objects = converged.Objects,
+            NotHealthyOnFirstRelease = converged.NotHealthy,
             ConvergedMiB = convergedMiB,
             PerObjectKiB = Math.Round((convergedMiB - idle.IdleMiB) * 1024 / converged.Objects, 1),
             ConvergedWindowSeconds = converged.WindowSeconds,

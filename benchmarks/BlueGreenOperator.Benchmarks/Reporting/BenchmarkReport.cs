@@ -95,6 +95,7 @@ internal sealed record MemoryReport(
     double IdleWindowSeconds,
     long IdleWindowRequests,
     int Objects,
+    IReadOnlyList<string>? NotHealthyOnFirstRelease,
     double? ConvergedMiB,
     double? PerObjectKiB,
     double? ConvergedWindowSeconds,
