@@ -1,0 +1,81 @@
+using System.Net;
+using BlueGreenOperator.LocalCluster;
+using BlueGreenOperator.LocalCluster.ControlPlane;
+using BlueGreenOperator.LocalCluster.Testing;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace BlueGreenOperator.Benchmarks.Harness;
+
+/// <summary>A local control plane of the benchmark's own, in a temporary directory, with the CRD installed and one namespace.</summary>
+internal sealed class BenchmarkCluster : IAsyncDisposable
+{
+    readonly LocalCluster.ControlPlane.LocalCluster cluster;
+    readonly string directory;
+
+    BenchmarkCluster(LocalCluster.ControlPlane.LocalCluster cluster, string directory, IKubernetes client, string namespaceName)
+    {
+        this.cluster = cluster;
+        this.directory = directory;
+        Client = client;
+        Namespace = namespaceName;
+    }
+
+    public IKubernetes Client { get; }
+
+    /// <summary>The one namespace the operator watches and every benchmark object lives in.</summary>
+    public string Namespace { get; }
+
+    public string KubeconfigPath => cluster.KubeconfigPath;
+
+    public static async Task<BenchmarkCluster> StartAsync(BuildOutputs outputs, ILogger logger, CancellationToken cancellationToken)
+    {
+        var options = new LocalClusterOptions { ModelServerDll = outputs.ModelServerDll };
+        if (SharedCluster.UnavailableReason(options) is { } reason)
+            throw new InvalidOperationException($"The benchmark needs the local control plane: {reason}");
+
+        var directory = Path.Combine(Path.GetTempPath(), $"bluegreen-benchmark-{Environment.ProcessId}");
+        var cluster = await LocalCluster.ControlPlane.LocalCluster.StartAsync(directory, options, logger, cancellationToken);
+        try
+        {
+            var client = cluster.CreateClient();
+            await InstallCrdAsync(client, outputs.CrdPath, cancellationToken);
+            var space = await TestNamespace.CreateAsync(client, "benchmark", cancellationToken);
+            return new BenchmarkCluster(cluster, directory, client, space.Name);
+        }
+        catch
+        {
+            await cluster.StopAsync();
+            throw;
+        }
+    }
+
+    static async Task InstallCrdAsync(IKubernetes client, string crdPath, CancellationToken cancellationToken)
+    {
+        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(crdPath, cancellationToken));
+        try
+        {
+            await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Installed already: a cluster directory reused after an interrupted run.
+        }
+
+        await Eventually.UntilAsync(
+            async ct => (await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(crd.Metadata.Name, cancellationToken: ct))
+                .Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true,
+            TimeSpan.FromSeconds(30), "the CRD to be established", cancellationToken);
+    }
+
+    /// <summary>Stops every process of the cluster (pods included) and removes its directory.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await cluster.StopAsync();
+        if (Directory.Exists(directory))
+            Directory.Delete(directory, recursive: true);
+    }
+}
