@@ -492,6 +492,19 @@ public static class RolloutPlanner
             }
 
             _status.SmokeTests = [.. report.Results];
+            var desired = _state.Deployment(color)?.DesiredReplicas ?? 0;
+            if (report.PodsTested < desired && report.Results.All(r => r.Passed))
+            {
+                // A pod stopped being Ready between the Deployment's status and the test: that is not a failed test.
+                var deadline = Utc(_status.ProgressStartedAt ?? _now).AddSeconds(Strategy.ProgressDeadlineSeconds);
+                var message = $"only {report.PodsTested} of {desired} pods of {color.Label()} were ready for smoke tests";
+                if (_now >= deadline)
+                    return Abort(color, revision, "ProgressDeadlineExceeded", $"Revision {revision}: {message} within {Strategy.ProgressDeadlineSeconds}s");
+                _status.Message = $"Revision {revision}: {message}; testing again shortly";
+                Timer(_now.AddSeconds(1));
+                return Wait.Instance;
+            }
+
             if (!report.Passed)
                 return Abort(color, revision, "SmokeTestsFailed", $"Revision {revision} failed smoke tests on {color.Label()}: {report.Summary}");
             _status.TestedRevision = revision;

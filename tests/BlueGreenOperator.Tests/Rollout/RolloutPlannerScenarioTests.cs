@@ -232,6 +232,28 @@ public sealed class RolloutPlannerScenarioTests
     }
 
     [Test]
+    public void Should_test_again_rather_than_abort_when_a_pod_was_not_ready_at_test_time()
+    {
+        var (v1, blue) = ServingV1();
+        var v2 = Resource("v2").WithStatus(v1.Status);
+        v2.Status = Plan(v2, blue, null, Color.Blue, Color.Blue).Status;
+        var green = Deployment(Color.Green, v2, 3);
+
+        var retry = Plan(v2, blue, green, Color.Blue, Color.Green, T0.AddSeconds(10), Passed(Color.Green, Revision(v2), 2));
+        retry.Step.Should().Be(Wait.Instance);
+        retry.Status.AbortedRevision.Should().BeNull();
+        retry.Status.Message.Should().Contain("only 2 of 3 pods");
+        retry.RequeueAfter.Should().Be(TimeSpan.FromSeconds(2));
+
+        var none = Plan(v2, blue, green, Color.Blue, Color.Green, T0.AddSeconds(10), Passed(Color.Green, Revision(v2), 0));
+        none.Step.Should().Be(Wait.Instance, "no ready pod at all is no verdict either");
+
+        var late = Plan(v2, blue, green, Color.Blue, Color.Green, T0.AddSeconds(300), Passed(Color.Green, Revision(v2), 2));
+        late.Step.Should().Be(new ScaleDeployment(Color.Green, 0), "past the progress deadline it is an abort");
+        late.Events.Should().Contain(e => e.Reason == "ProgressDeadlineExceeded");
+    }
+
+    [Test]
     public void Should_abort_when_the_new_colour_misses_the_progress_deadline()
     {
         var (v1, blue) = ServingV1();
