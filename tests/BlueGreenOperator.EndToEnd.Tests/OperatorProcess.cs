@@ -40,7 +40,15 @@ internal sealed partial class OperatorProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<OperatorProcess> StartAsync(string watchNamespace, bool leaderElection = false, string? identity = null, bool waitReady = true)
+    /// <param name="kubeconfig">Whom the operator authenticates as; the cluster admin unless given.</param>
+    /// <param name="environment">Settings that replace the defaults below, as a Helm release would set them.</param>
+    public static async Task<OperatorProcess> StartAsync(
+        string watchNamespace,
+        bool leaderElection = false,
+        string? identity = null,
+        bool waitReady = true,
+        string? kubeconfig = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = FreeLoopbackPort();
         identity ??= $"operator-{port}";
@@ -51,7 +59,7 @@ internal sealed partial class OperatorProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["Operator__Kubeconfig"] = EndToEndCluster.Kubeconfig;
+        start.Environment["Operator__Kubeconfig"] = kubeconfig ?? EndToEndCluster.Kubeconfig;
         start.Environment["Operator__WatchNamespaces"] = watchNamespace;
         start.Environment["Operator__Workers"] = "4";
         start.Environment["Operator__LeaderElection__Enabled"] = leaderElection ? "true" : "false";
@@ -63,6 +71,8 @@ internal sealed partial class OperatorProcess : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Information";
         start.Environment["Logging__LogLevel__BlueGreenOperator"] = "Debug";
         start.Environment["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         var running = new OperatorProcess(process, port, identity);
         process.OutputDataReceived += (_, e) => running.Append(e.Data);

@@ -1,0 +1,101 @@
+using BlueGreenOperator.Api;
+using BlueGreenOperator.LocalCluster.Testing;
+using BlueGreenOperator.Rollout;
+using FluentAssertions;
+using NUnit.Framework;
+
+namespace BlueGreenOperator.EndToEnd.Tests.Shipping;
+
+/// <summary>
+/// The manifests of examples/iris/, applied unchanged with kubectl as examples/iris/README.md says, reach the phases
+/// that README names.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class IrisExampleTests
+{
+    const string V1 = "iris-v1.yaml";
+    const string V2 = "iris-v2.yaml";
+    const string V2ManualPromotion = "iris-v2-manual-promotion.yaml";
+    const string V3Broken = "iris-v3-broken.yaml";
+    const string V2SlowRollback = "iris-v2-slow-rollback.yaml";
+
+    [Test]
+    public void Should_cover_every_manifest_under_examples_iris()
+    {
+        Directory.EnumerateFiles(SourceTree.PathOf("examples/iris"), "*.yaml").Select(f => Path.GetFileName(f))
+            .Should().BeEquivalentTo([V1, V2, V2ManualPromotion, V3Broken, V2SlowRollback], "each example needs a test that applies it");
+    }
+
+    [Test]
+    public async Task Should_release_v1_stabilize_v2_reject_v3_and_roll_back_the_slow_v2()
+    {
+        await using var rollout = await ModelRollout.StartAsync();
+        rollout.Watch("v3");
+
+        await ApplyAsync(rollout, V1);
+        await ReachAsync(rollout, Phase.Healthy, "v1");
+        (await ServedReleasesAsync(rollout)).Should().HaveCount(3).And.OnlyContain(v => v == "v1");
+
+        await ApplyAsync(rollout, V2);
+        await ReachAsync(rollout, Phase.Stabilizing, "v2");
+        (await ServedReleasesAsync(rollout)).Should().OnlyContain(v => v == "v2");
+        await ReachAsync(rollout, Phase.Healthy, "v2");
+
+        await ApplyAsync(rollout, V3Broken);
+        var rejected = await ReachAsync(rollout, Phase.Degraded);
+        rejected.Status!.AbortedRevision.Should().NotBeNull();
+        rejected.Status.ActiveModelVersion.Should().Be("v2");
+        rejected.Status.SmokeTests.Should().Contain(r => r.Name == "golden" && !r.Passed);
+        (await ServedReleasesAsync(rollout)).Should().HaveCount(3).And.OnlyContain(v => v == "v2", "a rejected release takes no traffic");
+
+        await ApplyAsync(rollout, V2SlowRollback);
+        await rollout.WaitForAsync(s => s.ActiveModelVersion == "v2-slow", "the switch to the slow v2");
+        var rolledBack = await ReachAsync(rollout, Phase.RolledBack, "v2");
+        rolledBack.Status!.AbortedRevision.Should().NotBeNull();
+        (await ServedReleasesAsync(rollout)).Should().OnlyContain(v => v == "v2", "the rollback restores the previous version");
+        (await rollout.EventsAsync()).Select(e => e.Reason).Should().Contain(["SmokeTestsFailed", "AnalysisFailed", "RolledBack"]);
+        rollout.Monitor!.Violations.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task Should_pause_the_manual_promotion_example_until_it_is_promoted_with_kubectl()
+    {
+        await using var rollout = await ModelRollout.StartAsync();
+        rollout.Watch();
+        await ApplyAsync(rollout, V1);
+        await ReachAsync(rollout, Phase.Healthy, "v1");
+
+        await ApplyAsync(rollout, V2ManualPromotion);
+        var paused = await ReachAsync(rollout, Phase.Paused);
+        paused.Status!.ActiveModelVersion.Should().Be("v1");
+        paused.Status.PreviewModelVersion.Should().Be("v2");
+        (await ServedReleasesAsync(rollout)).Should().OnlyContain(v => v == "v1", "a paused release takes no traffic");
+
+        await Kubectl.RunCheckedAsync("annotate", "--namespace", rollout.Ns, "bgd", "iris", $"{WellKnown.ActionAnnotation}={RolloutAction.Promote}");
+        await ReachAsync(rollout, Phase.Stabilizing, "v2");
+        (await ServedReleasesAsync(rollout)).Should().HaveCount(3).And.OnlyContain(v => v == "v2");
+        rollout.Monitor!.Violations.Should().BeEmpty();
+    }
+
+    /// <summary>Waits for the phase, or fails as soon as the rollout ends somewhere else, with the operator's reason.</summary>
+    static async Task<BlueGreenDeployment> ReachAsync(ModelRollout rollout, string phase, string? activeModelVersion = null)
+    {
+        var settled = await rollout.WaitForAsync(
+            s => s.Phase == phase ? activeModelVersion is null || s.ActiveModelVersion == activeModelVersion : s.Phase is Phase.Degraded or Phase.RolledBack,
+            $"phase {phase}{(activeModelVersion is null ? "" : " serving " + activeModelVersion)}");
+        settled.Status!.Phase.Should().Be(phase, "examples/iris/README.md says so; the operator reports: {0}", settled.Status.Message);
+        return settled;
+    }
+
+    static Task ApplyAsync(ModelRollout rollout, string example) =>
+        Kubectl.RunCheckedAsync("apply", "--namespace", rollout.Ns, "-f", SourceTree.PathOf($"examples/iris/{example}"));
+
+    /// <summary>The release (model version label) of every pod behind the active Service's Endpoints.</summary>
+    static async Task<IReadOnlyList<string>> ServedReleasesAsync(ModelRollout rollout)
+    {
+        var addresses = await ModelRollout.Client.ReadyEndpointAddressesAsync(rollout.Ns, ModelRollout.ServiceName);
+        var pods = await ModelRollout.Client.ListPodsAsync(rollout.Ns);
+        return addresses.Select(a => pods.Single(p => p.Status?.PodIP == a).Metadata.Labels[WellKnown.ModelVersionLabel]).ToList();
+    }
+}
