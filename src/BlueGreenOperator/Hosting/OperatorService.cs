@@ -57,6 +57,7 @@ internal sealed class OperatorService(
                 LeaseDuration = TimeSpan.FromSeconds(settings.LeaderElection.LeaseDurationSeconds),
                 RenewDeadline = TimeSpan.FromSeconds(settings.LeaderElection.RenewDeadlineSeconds),
                 RetryPeriod = TimeSpan.FromSeconds(settings.LeaderElection.RetryPeriodSeconds),
+                Identity = Identity(),
             }, loggers.CreateLogger<LeaderElection>());
             election.StartedLeading += () => readiness.MarkLeading(true);
             election.StoppedLeading += () => readiness.MarkLeading(false);
@@ -65,6 +66,10 @@ internal sealed class OperatorService(
 
         await informers.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
+
+    // The pod's name (downward API) tells an operator which replica leads; a GUID keeps two processes on one host apart.
+    static string Identity() =>
+        Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : $"{Environment.MachineName}-{Guid.NewGuid():N}";
 
     static string LeaseNamespace(OperatorOptions settings) =>
         settings.LeaderElection.LeaseNamespace is { Length: > 0 } configured ? configured
