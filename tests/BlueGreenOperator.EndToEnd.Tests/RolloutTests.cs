@@ -2,6 +2,7 @@ using BlueGreenOperator.Api;
 using BlueGreenOperator.Rollout;
 using FluentAssertions;
 using k8s;
+using k8s.Models;
 using NUnit.Framework;
 
 namespace BlueGreenOperator.EndToEnd.Tests;
@@ -212,6 +213,28 @@ public sealed class RolloutTests
         await rollout.WaitForAsync(s => s.ActiveModelVersion == "v3", "v3 serving");
         (await rollout.EventsAsync()).Should().Contain(e => e.Reason == "Superseded");
         AssertNoViolations(rollout);
+    }
+
+    [Test]
+    public async Task Should_leave_a_service_it_does_not_own_alone_and_say_so()
+    {
+        await using var rollout = await ModelRollout.StartAsync();
+        var foreign = new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = ModelRollout.ServiceName, NamespaceProperty = rollout.Ns },
+            Spec = new V1ServiceSpec { Selector = new Dictionary<string, string> { ["app"] = "someone-else" }, Ports = [new V1ServicePort { Port = 80 }] },
+        };
+        await ModelRollout.Client.CoreV1.CreateNamespacedServiceAsync(foreign, rollout.Ns);
+
+        await rollout.ApplyAsync(ModelRollout.Model("v1", "v1"));
+        var conflict = await rollout.WaitForAsync(s => s.Conditions?.Any(c => c.Reason == "NameConflict" && c.Status == "True") == true, "NameConflict");
+
+        conflict.Status!.Phase.Should().Be(Phase.Degraded);
+        conflict.Status.Message.Should().Contain("not owned");
+        var service = await ModelRollout.Client.CoreV1.ReadNamespacedServiceAsync(ModelRollout.ServiceName, rollout.Ns);
+        service.Spec.Selector.Should().Equal(new Dictionary<string, string> { ["app"] = "someone-else" });
+        (await rollout.DeploymentAsync("blue")).Should().BeNull("nothing is built in front of someone else's Service");
+        (await rollout.EventsAsync()).Should().Contain(e => e.Reason == "NameConflict");
     }
 
     [Test]

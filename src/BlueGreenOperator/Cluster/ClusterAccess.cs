@@ -42,8 +42,10 @@ internal sealed class ClusterAccess(IKubernetes client, TimeProvider time)
     {
         var deployment = await OrNull(() => client.AppsV1.ReadNamespacedDeploymentAsync(
             DesiredObjects.DeploymentName(resource, color), resource.Metadata.NamespaceProperty, cancellationToken: ct));
-        if (deployment is null || !IsOwnedBy(deployment.Metadata, resource))
+        if (deployment is null)
             return null;
+        if (!IsOwnedBy(deployment.Metadata, resource))
+            throw new OwnershipConflictException($"Deployment {deployment.Metadata.Name} exists and is not owned by this BlueGreenDeployment; it is left alone");
         var labels = deployment.Metadata.Labels ?? new Dictionary<string, string>();
         var status = deployment.Status ?? new V1DeploymentStatus();
         return new ObservedDeployment(
@@ -63,6 +65,8 @@ internal sealed class ClusterAccess(IKubernetes client, TimeProvider time)
         var service = await OrNull(() => client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: ct));
         if (service is null)
             return null;
+        if (!IsOwnedBy(service.Metadata, resource))
+            throw new OwnershipConflictException($"Service {name} exists and is not owned by this BlueGreenDeployment; it is left alone");
         var selector = service.Spec?.Selector;
         Color? color = selector is not null
             && selector.TryGetValue(WellKnown.InstanceLabel, out var instance) && instance == resource.Metadata.Name
@@ -205,3 +209,6 @@ internal sealed class ClusterAccess(IKubernetes client, TimeProvider time)
         }
     }
 }
+
+/// <summary>An object with one of our names belongs to someone else: we never take it over.</summary>
+internal sealed class OwnershipConflictException(string message) : Exception(message);

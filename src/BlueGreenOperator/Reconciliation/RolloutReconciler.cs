@@ -24,7 +24,16 @@ internal sealed class RolloutReconciler(ClusterAccess cluster, SmokeTestRunner c
         if (resource is null || resource.Metadata.DeletionTimestamp is not null)
             return ReconcileResult.Done; // Owned objects go with it through their ownerReferences.
 
-        var observed = await cluster.ObserveAsync(resource, cancellationToken);
+        ObservedState observed;
+        try
+        {
+            observed = await cluster.ObserveAsync(resource, cancellationToken);
+        }
+        catch (OwnershipConflictException conflict)
+        {
+            return await ReportConflictAsync(resource, conflict.Message);
+        }
+
         var plan = RolloutPlanner.Plan(observed);
         var decidedAt = Stopwatch.GetTimestamp();
         if (plan.Step is RunSmokeTests smoke)
@@ -94,6 +103,27 @@ internal sealed class RolloutReconciler(ClusterAccess cluster, SmokeTestRunner c
             await cluster.ClearActionAsync(resource);
 
         return plan.RequeueAfter is { } after ? ReconcileResult.RequeueAfter(after) : ReconcileResult.Done;
+    }
+
+    // Degraded with the reason, an Event, no workload write; retried in case the other owner goes away (a garbage collection in progress).
+    async Task<ReconcileResult> ReportConflictAsync(BlueGreenDeployment resource, string message)
+    {
+        var status = RolloutPlanner.Clone(resource.Status);
+        status.ObservedGeneration = resource.Metadata.Generation;
+        status.Phase = Phase.Degraded;
+        status.Message = message;
+        var now = DateTime.UtcNow;
+        var conditions = status.Conditions ??= [];
+        StatusConditions.Set(conditions, StatusConditions.Degraded, true, "NameConflict", message, status.ObservedGeneration, now);
+        StatusConditions.Set(conditions, StatusConditions.Progressing, false, "NameConflict", message, status.ObservedGeneration, now);
+        if (!RolloutPlanner.StatusEquals(resource.Status, status))
+        {
+            logger.LogWarning("{Message}", message);
+            if (await TryWriteStatusAsync(resource, status) is not null)
+                await cluster.RecordEventAsync(resource, new RolloutEvent(EventKind.Warning, "NameConflict", message));
+        }
+
+        return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(10));
     }
 
     // Null on a conflict: someone wrote the object since our read; every step is idempotent, so decide again from a fresh read.
