@@ -9,6 +9,8 @@ internal static class BuildOutputs
 
     public static string ModelServerDll => Path.GetFullPath(Metadata("ModelServerDll"));
 
+    public static string PluginDll => Path.GetFullPath(Metadata("PluginDll"));
+
     public static string CrdPath => Path.GetFullPath(Metadata("CrdPath"));
 
     static string Metadata(string key) =>
