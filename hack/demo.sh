@@ -19,7 +19,9 @@ kubectl() { "${BLUEGREEN_K8S_CACHE:-$HOME/.cache/bluegreen-operator/k8s-1.20.2}/
 
 operator_pid=""
 cleanup() {
-  trap - EXIT INT TERM
+  # A second Ctrl-C must not cut the clean-up short.
+  trap '' INT TERM
+  trap - EXIT
   echo "== cleaning up"
   [[ -n "$operator_pid" ]] && kill "$operator_pid" 2>/dev/null && wait "$operator_pid" 2>/dev/null || true
   cluster down --dir "$dir" || true
@@ -34,7 +36,7 @@ kubectl wait --for condition=established --timeout=60s crd/bluegreendeployments.
 kubectl create namespace "$ns"
 
 echo "== starting the operator (log: $dir/logs/operator.log)"
-Operator__Kubeconfig="$KUBECONFIG" ASPNETCORE_URLS="http://127.0.0.1:18080" Logging__LogLevel__Microsoft.AspNetCore=Warning \
+env Operator__Kubeconfig="$KUBECONFIG" ASPNETCORE_URLS="http://127.0.0.1:18080" "Logging__LogLevel__Microsoft.AspNetCore=Warning" \
   dotnet src/BlueGreenOperator/bin/Release/net10.0/bluegreen-operator.dll >"$dir/logs/operator.log" 2>&1 &
 operator_pid=$!
 until curl -sf http://127.0.0.1:18080/readyz >/dev/null; do sleep 0.5; done

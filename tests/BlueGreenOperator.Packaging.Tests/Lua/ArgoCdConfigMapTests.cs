@@ -40,7 +40,7 @@ internal sealed class ArgoCdConfigMapTests
     }
 
     [Test]
-    public void Should_point_the_example_application_at_the_examples_folder()
+    public void Should_point_the_example_application_at_one_iris_release_in_the_tree()
     {
         var application = new YamlStream();
         application.Load(new StringReader(SourceTree.ReadText("examples/argocd/application.yaml")));
@@ -48,7 +48,9 @@ internal sealed class ArgoCdConfigMapTests
         var source = (YamlMappingNode)((YamlMappingNode)root.Children[new YamlScalarNode("spec")]).Children[new YamlScalarNode("source")];
 
         Scalar(root, "kind").Should().Be("Application");
-        Scalar(source, "path").Should().Be("examples");
+        Scalar(source, "path").Should().Be("examples/iris");
+        var include = Scalar((YamlMappingNode)source.Children[new YamlScalarNode("directory")], "include");
+        SourceTree.ReadText($"examples/iris/{include}").Should().Contain("kind: BlueGreenDeployment", "the Application syncs a release that exists");
         Scalar(source, "repoURL").Should().Be("https://github.com/example/bluegreen-operator.git");
     }
 
