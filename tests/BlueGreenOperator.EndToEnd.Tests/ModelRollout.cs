@@ -205,6 +205,15 @@ internal sealed class ModelRollout : IAsyncDisposable
         return versions;
     }
 
+    /// <summary>Events are recorded right after the status write that a wait sees: wait for them too.</summary>
+    public Task WaitForEventsAsync(params string[] reasons) => Eventually.UntilAsync(
+        async _ =>
+        {
+            var recorded = (await EventsAsync()).Select(e => e.Reason).ToHashSet();
+            return reasons.All(recorded.Contains);
+        },
+        TimeSpan.FromSeconds(20), $"events {string.Join(", ", reasons)}");
+
     public async Task<IReadOnlyList<Corev1Event>> EventsAsync() =>
         (await Client.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: $"involvedObject.name={Name}")).Items.ToList();
 

@@ -45,8 +45,7 @@ public sealed class RolloutTests
         await rollout.WaitForPhaseAsync(Phase.Healthy, modelVersion: "v2");
         (await rollout.DeploymentAsync("blue"))!.Spec.Replicas.Should().Be(0);
         (await rollout.DeploymentAsync("green"))!.Spec.Replicas.Should().Be(3);
-        var reasons = (await rollout.EventsAsync()).Select(e => e.Reason).ToList();
-        reasons.Should().Contain(["Switched", "SmokeTestsPassed", "Stabilized"]);
+        await rollout.WaitForEventsAsync("Switched", "SmokeTestsPassed", "Stabilized");
         AssertNoViolations(rollout);
     }
 
@@ -97,6 +96,7 @@ public sealed class RolloutTests
         await BlueGreenOperator.LocalCluster.Eventually.UntilAsync(
             async _ => (await rollout.DeploymentAsync("green"))?.Spec.Replicas == 0, TimeSpan.FromSeconds(20), "green to be scaled to 0");
         (await rollout.ServedModelVersionsAsync()).Should().HaveCount(3).And.OnlyContain(v => v == "v1");
+        await rollout.WaitForEventsAsync("SmokeTestsFailed");
         (await rollout.EventsAsync()).Should().Contain(e => e.Reason == "SmokeTestsFailed" && e.Type == "Warning");
         File.Delete(claim);
         AssertNoViolations(rollout);
@@ -115,7 +115,7 @@ public sealed class RolloutTests
         var aborted = await rollout.WaitForAsync(s => s.Phase == Phase.Degraded && s.AbortedRevision is not null, "the deadline abort", 60);
 
         aborted.Status!.Message.Should().Contain("not available within 12s");
-        (await rollout.EventsAsync()).Should().Contain(e => e.Reason == "ProgressDeadlineExceeded");
+        await rollout.WaitForEventsAsync("ProgressDeadlineExceeded");
         (await rollout.ServedModelVersionsAsync()).Should().OnlyContain(v => v == "v1");
         AssertNoViolations(rollout);
     }
@@ -148,7 +148,7 @@ public sealed class RolloutTests
         rolledBack.Status.AbortedRevision.Should().NotBeNull();
         rolledBack.Status.Message.Should().Contain("Rolled back");
         (await rollout.ServedModelVersionsAsync()).Should().OnlyContain(v => v == "v1");
-        (await rollout.EventsAsync()).Select(e => e.Reason).Should().Contain(["AnalysisFailed", "RollingBack", "RolledBack"]);
+        await rollout.WaitForEventsAsync("AnalysisFailed", "RollingBack", "RolledBack");
         TestContext.Out.WriteLine($"rollback: {rolledBack.Status.LastSwitchMilliseconds} ms from the failing analysis decision to the Service write");
         await BlueGreenOperator.LocalCluster.Eventually.UntilAsync(
             async _ => (await rollout.DeploymentAsync("blue"))?.Spec.Replicas == 3 && (await rollout.DeploymentAsync("green"))?.Spec.Replicas == 0,
@@ -211,7 +211,7 @@ public sealed class RolloutTests
         await rollout.ApplyAsync(ModelRollout.Model("v3", "v2"));
 
         await rollout.WaitForAsync(s => s.ActiveModelVersion == "v3", "v3 serving");
-        (await rollout.EventsAsync()).Should().Contain(e => e.Reason == "Superseded");
+        await rollout.WaitForEventsAsync("Superseded");
         AssertNoViolations(rollout);
     }
 
@@ -234,7 +234,7 @@ public sealed class RolloutTests
         var service = await ModelRollout.Client.CoreV1.ReadNamespacedServiceAsync(ModelRollout.ServiceName, rollout.Ns);
         service.Spec.Selector.Should().Equal(new Dictionary<string, string> { ["app"] = "someone-else" });
         (await rollout.DeploymentAsync("blue")).Should().BeNull("nothing is built in front of someone else's Service");
-        (await rollout.EventsAsync()).Should().Contain(e => e.Reason == "NameConflict");
+        await rollout.WaitForEventsAsync("NameConflict");
     }
 
     [Test]
@@ -252,7 +252,7 @@ public sealed class RolloutTests
         await Task.Delay(TimeSpan.FromSeconds(2));
         (await rollout.DeploymentAsync("blue"))!.Metadata.ResourceVersion.Should().Be(before, "an invalid spec writes no workload");
         (await rollout.DeploymentAsync("green")).Should().BeNull();
-        (await rollout.EventsAsync()).Should().Contain(e => e.Reason == "InvalidSpec");
+        await rollout.WaitForEventsAsync("InvalidSpec");
         AssertNoViolations(rollout);
 
         await rollout.Monitor!.DisposeAsync();

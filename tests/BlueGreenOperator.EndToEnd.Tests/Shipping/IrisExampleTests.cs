@@ -54,7 +54,7 @@ public sealed class IrisExampleTests
         var rolledBack = await ReachAsync(rollout, Phase.RolledBack, "v2");
         rolledBack.Status!.AbortedRevision.Should().NotBeNull();
         (await ServedReleasesAsync(rollout)).Should().OnlyContain(v => v == "v2", "the rollback restores the previous version");
-        (await rollout.EventsAsync()).Select(e => e.Reason).Should().Contain(["SmokeTestsFailed", "AnalysisFailed", "RolledBack"]);
+        await rollout.WaitForEventsAsync("SmokeTestsFailed", "AnalysisFailed", "RolledBack");
         rollout.Monitor!.Violations.Should().BeEmpty();
     }
 
