@@ -31,10 +31,15 @@ ApiRequestMetrics.Track(requestCounter);
 builder.Services.AddSingleton<IKubernetes>(client);
 builder.Services.AddSingleton(requestCounter);
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<ClusterAccess>();
+builder.Services.AddSingleton<ClusterCaches>();
+builder.Services.AddSingleton<IClusterState, ClusterState>();
+builder.Services.AddSingleton<IClusterWrites, ClusterAccess>();
+builder.Services.AddSingleton<ReconcileTrigger>();
 builder.Services.AddSingleton(_ => SmokeTestRunner.CreateHttpClient());
 builder.Services.AddSingleton(sp => new PrometheusClient(sp.GetRequiredService<HttpClient>(), string.IsNullOrEmpty(settings.PrometheusUrl) ? null : new Uri(settings.PrometheusUrl)));
-builder.Services.AddSingleton<SmokeTestRunner>();
+builder.Services.AddSingleton<ICheckRunner, SmokeTestRunner>();
+builder.Services.AddSingleton(sp => new CheckCoordinator(
+    sp.GetRequiredService<ICheckRunner>(), Math.Max(1, settings.CheckConcurrency), sp.GetRequiredService<ReconcileTrigger>().Wake));
 builder.Services.AddSingleton<IReconciler, RolloutReconciler>();
 builder.Services.AddSingleton<OperatorReadiness>();
 builder.Services.AddHostedService<OperatorService>();

@@ -296,9 +296,14 @@ public sealed class BlueGreenDeploymentStatus
     [JsonPropertyName("observedGeneration")]
     public long? ObservedGeneration { get; set; }
 
+    /// <summary>The revision (hash of template and model version) of the spec at observedGeneration.</summary>
+    [JsonPropertyName("currentRevision")]
+    public string? CurrentRevision { get; set; }
+
     [JsonPropertyName("phase")]
     public string? Phase { get; set; }
 
+    /// <summary>The colour the operator decided serves; the active Service is made to select it.</summary>
     [JsonPropertyName("activeColor")]
     public string? ActiveColor { get; set; }
 
@@ -308,6 +313,11 @@ public sealed class BlueGreenDeploymentStatus
     [JsonPropertyName("activeModelVersion")]
     public string? ActiveModelVersion { get; set; }
 
+    /// <summary>The pod-template-hash of the pods that passed the checks: the active Service selects only these.</summary>
+    [JsonPropertyName("activePodTemplateHash")]
+    public string? ActivePodTemplateHash { get; set; }
+
+    /// <summary>The colour under test and its revision, while a release has not switched yet.</summary>
     [JsonPropertyName("previewColor")]
     public string? PreviewColor { get; set; }
 
@@ -327,6 +337,9 @@ public sealed class BlueGreenDeploymentStatus
     [JsonPropertyName("standbyModelVersion")]
     public string? StandbyModelVersion { get; set; }
 
+    [JsonPropertyName("standbyPodTemplateHash")]
+    public string? StandbyPodTemplateHash { get; set; }
+
     /// <summary>A release that failed or was rolled back; not retried until the spec changes or a retry action.</summary>
     [JsonPropertyName("abortedRevision")]
     public string? AbortedRevision { get; set; }
@@ -335,13 +348,21 @@ public sealed class BlueGreenDeploymentStatus
     [JsonPropertyName("progressStartedAt")]
     public DateTime? ProgressStartedAt { get; set; }
 
-    /// <summary>The revision whose smoke tests passed, and on how many pods.</summary>
+    /// <summary>When the promote action was taken for the release under test.</summary>
+    [JsonPropertyName("promotedAt")]
+    public DateTime? PromotedAt { get; set; }
+
+    /// <summary>The revision whose smoke tests passed, on how many pods, and the pod-template-hash of those pods.</summary>
     [JsonPropertyName("testedRevision")]
     public string? TestedRevision { get; set; }
 
     [JsonPropertyName("testedPods")]
     public int? TestedPods { get; set; }
 
+    [JsonPropertyName("testedPodTemplateHash")]
+    public string? TestedPodTemplateHash { get; set; }
+
+    /// <summary>When the last switch (or rollback) was decided.</summary>
     [JsonPropertyName("switchedAt")]
     public DateTime? SwitchedAt { get; set; }
 
@@ -356,6 +377,7 @@ public sealed class BlueGreenDeploymentStatus
     [JsonPropertyName("analysis")]
     public AnalysisStatus? Analysis { get; set; }
 
+    /// <summary>The last smoke test run of the release under test, one entry per check.</summary>
     [JsonPropertyName("smokeTests")]
     public IList<CheckResult>? SmokeTests { get; set; }
 
@@ -377,26 +399,38 @@ public sealed class AnalysisStatus
     [JsonPropertyName("runs")]
     public int Runs { get; set; }
 
+    /// <summary>The last run, one entry per check.</summary>
     [JsonPropertyName("results")]
     public IList<CheckResult>? Results { get; set; }
 }
 
+/// <summary>One check's outcome over every pod it ran against (or once, for a query): small whatever the pod count.</summary>
 public sealed class CheckResult
 {
     [Required]
     [JsonPropertyName("name")]
     public string Name { get; set; } = "";
 
-    [JsonPropertyName("pod")]
-    public string? Pod { get; set; }
-
     [Required]
     [JsonPropertyName("passed")]
     public bool Passed { get; set; }
 
+    /// <summary>How many pods the check ran against (0 for a query that runs once).</summary>
+    [JsonPropertyName("pods")]
+    public int Pods { get; set; }
+
+    [JsonPropertyName("failedPods")]
+    public int FailedPods { get; set; }
+
+    /// <summary>The first few failing pods by name.</summary>
+    [JsonPropertyName("failingPods")]
+    public IList<string>? FailingPods { get; set; }
+
+    /// <summary>The slowest attempt.</summary>
     [JsonPropertyName("latencyMs")]
     public long? LatencyMs { get; set; }
 
+    /// <summary>The first failure, or how it passed.</summary>
     [JsonPropertyName("message")]
     public string? Message { get; set; }
 }

@@ -17,6 +17,12 @@ public static class WellKnown
     public const string RevisionLabel = Group + "/revision";
     public const string ModelVersionLabel = Group + "/model-version";
 
+    /// <summary>Set by the Deployment controller on ReplicaSets and pods: its hash of the pod template.</summary>
+    public const string PodTemplateHashLabel = "pod-template-hash";
+
+    /// <summary>On a colour's Deployment: the hash of its pod template as the API server stored it after the operator's write.</summary>
+    public const string TemplateHashAnnotation = Group + "/template-hash";
+
     public const string ActionAnnotation = Group + "/action";
     public const string FieldManager = "bluegreen-operator";
 }

@@ -4,7 +4,8 @@ using System.Net.Sockets;
 namespace BlueGreenOperator.Checks;
 
 /// <summary>A ready pod of the colour under test, addressed by its pod IP.</summary>
-public sealed record CheckTarget(string Pod, string IP)
+/// <param name="PodTemplateHash">The template the pod was made from (its pod-template-hash label).</param>
+public sealed record CheckTarget(string Pod, string IP, string? PodTemplateHash = null)
 {
     /// <summary>
     /// The only kind of address a check ever calls: <c>http://{podIP}:{port}{path}</c>.

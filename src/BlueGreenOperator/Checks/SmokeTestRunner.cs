@@ -10,7 +10,7 @@ namespace BlueGreenOperator.Checks;
 /// Runs checks against every ready pod of one colour: pods in parallel, the checks of a pod in order,
 /// each check <c>repeat</c> times, every attempt must pass. Prometheus checks run once, not per pod.
 /// </summary>
-public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus, ILogger<SmokeTestRunner> logger)
+public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus, ILogger<SmokeTestRunner> logger) : ICheckRunner
 {
     public const int MaxParallelPods = 8;
 
@@ -40,20 +40,20 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
     public Task<CheckReport> RunAnalysisAsync(Color color, string revision, IReadOnlyList<CheckTarget> pods, IReadOnlyList<CheckSpec> checks, CancellationToken ct) =>
         RunAsync(CheckKind.Analysis, color, revision, pods, checks, ct);
 
-    async Task<CheckReport> RunAsync(CheckKind kind, Color color, string revision, IReadOnlyList<CheckTarget> pods, IReadOnlyList<CheckSpec> checks, CancellationToken ct)
+    public async Task<CheckReport> RunAsync(CheckKind kind, Color color, string revision, IReadOnlyList<CheckTarget> pods, IReadOnlyList<CheckSpec> checks, CancellationToken ct)
     {
         if (pods.Count == 0)
         {
             logger.LogWarning("No ready {Color} pod at revision {Revision} to run {Kind} checks against", color.Label(), revision, kind.Label());
-            return new CheckReport(color, revision, [], 0);
+            return new CheckReport(color, revision, [], [], null, DateTime.UtcNow);
         }
 
         var podChecks = checks.Where(c => c.Prometheus is null).ToList();
-        var perPod = new IReadOnlyList<CheckResult>[pods.Count];
+        var perPod = new IReadOnlyList<PodCheckResult>[pods.Count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelPods, CancellationToken = ct };
         await Parallel.ForEachAsync(Enumerable.Range(0, pods.Count), options, async (index, token) =>
         {
-            var results = new List<CheckResult>(podChecks.Count);
+            var results = new List<PodCheckResult>(podChecks.Count);
             foreach (var check in podChecks)
                 results.Add(await RunCheckAsync(kind, color, check, pods[index], token));
             perPod[index] = results;
@@ -63,7 +63,8 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
         foreach (var check in checks.Where(c => c.Prometheus is not null))
             all.Add(await RunCheckAsync(kind, color, check, null, ct));
 
-        var report = new CheckReport(color, revision, all, pods.Count);
+        var hashes = pods.Select(p => p.PodTemplateHash).Distinct().ToList();
+        var report = new CheckReport(color, revision, all, [.. pods.Select(p => p.Pod)], hashes is [{ } hash] ? hash : null, DateTime.UtcNow);
         if (report.Passed)
             logger.LogInformation("{Kind} checks on {Color} revision {Revision}: {Summary}", kind.Label(), color.Label(), revision, report.Summary);
         else
@@ -71,7 +72,7 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
         return report;
     }
 
-    async Task<CheckResult> RunCheckAsync(CheckKind kind, Color color, CheckSpec check, CheckTarget? pod, CancellationToken ct)
+    async Task<PodCheckResult> RunCheckAsync(CheckKind kind, Color color, CheckSpec check, CheckTarget? pod, CancellationToken ct)
     {
         using var activity = CheckTelemetry.Source.StartActivity($"check {check.Name}");
         activity?.SetTag("bluegreen.check.name", check.Name);
@@ -102,14 +103,8 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
         if (!passed)
             logger.LogInformation("Check {Check} failed on {Pod}: {Reason}", check.Name, pod?.Pod ?? "(prometheus)", failure);
 
-        return new CheckResult
-        {
-            Name = check.Name,
-            Pod = pod?.Pod,
-            Passed = passed,
-            LatencyMs = worstMs,
-            Message = failure ?? (attempts > 1 ? $"{attempts} of {attempts} attempts passed, worst {worstMs} ms" : $"passed in {worstMs} ms"),
-        };
+        return new PodCheckResult(check.Name, pod?.Pod, passed, worstMs,
+            failure ?? (attempts > 1 ? $"{attempts} of {attempts} attempts passed, worst {worstMs} ms" : $"passed in {worstMs} ms"));
     }
 
     /// <returns>Why the attempt failed (null: it passed) and how long it took.</returns>

@@ -1,7 +1,8 @@
-using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using BlueGreenOperator.Api;
-using BlueGreenOperator.Checks;
+using BlueGreenOperator.Reconciliation;
 using BlueGreenOperator.Rollout;
 using k8s;
 using k8s.Autorest;
@@ -10,155 +11,256 @@ using k8s.Models;
 namespace BlueGreenOperator.Cluster;
 
 /// <summary>
-/// The one place that talks to the API server: reads the observed world, performs a planned step narrowly
-/// (server-side apply for Deployments, a one-key merge patch for a Service selector, PUT on /status), records Events.
+/// Every write the operator sends. Each carries a precondition where the API allows one (the resourceVersion the
+/// decision was made on), so a write decided on a stale view fails instead of acting; each response goes into the
+/// caches at once. A colour's Deployment always gets its whole pod template (hand edits reverted) and an annotation
+/// with the hash of the template as the API server stores it, which later observations compare to find hand edits.
 /// </summary>
-internal sealed class ClusterAccess(IKubernetes client, TimeProvider time)
+internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, TimeProvider time) : IClusterWrites
 {
-    public async Task<BlueGreenDeployment?> GetAsync(string ns, string name, CancellationToken ct)
-    {
-        try
-        {
-            return await client.CustomObjects.GetNamespacedCustomObjectAsync<BlueGreenDeployment>(
-                WellKnown.Group, WellKnown.Version, ns, WellKnown.Plural, name, ct);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
-
-    public async Task<ObservedState> ObserveAsync(BlueGreenDeployment resource, CancellationToken ct)
-    {
-        var ns = resource.Metadata.NamespaceProperty;
-        var blue = ReadDeploymentAsync(resource, Color.Blue, ct);
-        var green = ReadDeploymentAsync(resource, Color.Green, ct);
-        var active = ReadServiceAsync(ns, DesiredObjects.ServiceName(resource, ServiceRole.Active), resource, ct);
-        var preview = ReadServiceAsync(ns, DesiredObjects.ServiceName(resource, ServiceRole.Preview), resource, ct);
-        return new ObservedState(resource, await blue, await green, await active, await preview, time.GetUtcNow().UtcDateTime);
-    }
-
-    async Task<ObservedDeployment?> ReadDeploymentAsync(BlueGreenDeployment resource, Color color, CancellationToken ct)
-    {
-        var deployment = await OrNull(() => client.AppsV1.ReadNamespacedDeploymentAsync(
-            DesiredObjects.DeploymentName(resource, color), resource.Metadata.NamespaceProperty, cancellationToken: ct));
-        if (deployment is null)
-            return null;
-        if (!IsOwnedBy(deployment.Metadata, resource))
-            throw new OwnershipConflictException($"Deployment {deployment.Metadata.Name} exists and is not owned by this BlueGreenDeployment; it is left alone");
-        var labels = deployment.Metadata.Labels ?? new Dictionary<string, string>();
-        var status = deployment.Status ?? new V1DeploymentStatus();
-        return new ObservedDeployment(
-            color,
-            labels.TryGetValue(WellKnown.RevisionLabel, out var revision) ? revision : null,
-            labels.TryGetValue(WellKnown.ModelVersionLabel, out var modelVersion) ? modelVersion : null,
-            deployment.Spec.Replicas ?? 1,
-            deployment.Metadata.Generation ?? 0,
-            status.ObservedGeneration ?? 0,
-            status.Replicas ?? 0,
-            status.UpdatedReplicas ?? 0,
-            status.AvailableReplicas ?? 0);
-    }
-
-    async Task<ObservedService?> ReadServiceAsync(string ns, string name, BlueGreenDeployment resource, CancellationToken ct)
-    {
-        var service = await OrNull(() => client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: ct));
-        if (service is null)
-            return null;
-        if (!IsOwnedBy(service.Metadata, resource))
-            throw new OwnershipConflictException($"Service {name} exists and is not owned by this BlueGreenDeployment; it is left alone");
-        var selector = service.Spec?.Selector;
-        Color? color = selector is not null
-            && selector.TryGetValue(WellKnown.InstanceLabel, out var instance) && instance == resource.Metadata.Name
-            && selector.TryGetValue(WellKnown.ColorLabel, out var value)
-                ? ColorNames.Parse(value)
-                : null;
-        return new ObservedService(name, color);
-    }
-
-    /// <summary>The ready pods of a colour at a revision: the targets of smoke tests and analysis.</summary>
-    public async Task<IReadOnlyList<CheckTarget>> ReadyPodsAsync(BlueGreenDeployment resource, Color color, string revision, CancellationToken ct)
-    {
-        var selector = $"{WellKnown.InstanceLabel}={resource.Metadata.Name},{WellKnown.ColorLabel}={color.Label()},{WellKnown.RevisionLabel}={revision}";
-        var pods = await client.CoreV1.ListNamespacedPodAsync(resource.Metadata.NamespaceProperty, labelSelector: selector, cancellationToken: ct);
-        return [.. pods.Items
-            .Where(p => p.Metadata.DeletionTimestamp is null && !string.IsNullOrEmpty(p.Status?.PodIP))
-            .Where(p => p.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true)
-            .OrderBy(p => p.Metadata.Name, StringComparer.Ordinal)
-            .Select(p => new CheckTarget(p.Metadata.Name, p.Status.PodIP))];
-    }
-
-    /// <summary>Performs a write step; returns how long the Service write took for an active switch.</summary>
-    public async Task<TimeSpan?> ExecuteAsync(BlueGreenDeployment resource, RolloutStep step, ObservedState observed)
-    {
-        // Writes that commit a decision are not cancelled half-way.
-        var ct = CancellationToken.None;
-        var ns = resource.Metadata.NamespaceProperty;
-        switch (step)
-        {
-            case ApplyDeployment apply:
-                await client.AppsV1.PatchNamespacedDeploymentAsync(
-                    new V1Patch(DesiredObjects.Deployment(resource, apply), V1Patch.PatchType.ApplyPatch),
-                    DesiredObjects.DeploymentName(resource, apply.Color), ns, fieldManager: WellKnown.FieldManager, force: true, cancellationToken: ct);
-                return null;
-            case ScaleDeployment scale:
-                await client.AppsV1.PatchNamespacedDeploymentAsync(
-                    new V1Patch(new { spec = new { replicas = scale.Replicas } }, V1Patch.PatchType.MergePatch),
-                    DesiredObjects.DeploymentName(resource, scale.Color), ns, fieldManager: WellKnown.FieldManager, cancellationToken: ct);
-                return null;
-            case PointService point:
-                var existing = point.Role == ServiceRole.Active ? observed.ActiveService : observed.PreviewService;
-                var started = Stopwatch.GetTimestamp();
-                await PointServiceAsync(resource, point, exists: existing is not null);
-                return point.Role == ServiceRole.Active ? Stopwatch.GetElapsedTime(started) : null;
-            default:
-                return null;
-        }
-    }
-
-    async Task PointServiceAsync(BlueGreenDeployment resource, PointService point, bool exists)
-    {
-        var ns = resource.Metadata.NamespaceProperty;
-        var name = DesiredObjects.ServiceName(resource, point.Role);
-        if (!exists)
-        {
-            try
-            {
-                await client.CoreV1.CreateNamespacedServiceAsync(DesiredObjects.Service(resource, point.Role, point.Color), ns,
-                    fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None);
-                return;
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-            {
-                // Someone created it between our read and our write: fall through to the selector patch.
-            }
-        }
-
-        // The selector is an atomic map: one merge patch of both keys moves all traffic at once.
-        var patch = new { spec = new { selector = DesiredObjects.Selector(resource, point.Color) } };
-        await client.CoreV1.PatchNamespacedServiceAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), name, ns,
-            fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None);
-    }
-
-    /// <summary>Writes status through the /status subresource; a 409 surfaces so the reconcile reruns from a fresh read.</summary>
     public async Task<BlueGreenDeployment> WriteStatusAsync(BlueGreenDeployment resource, BlueGreenDeploymentStatus status)
     {
         var body = new BlueGreenDeployment { Metadata = resource.Metadata, Spec = resource.Spec, Status = status };
-        return await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<BlueGreenDeployment>(
+        var written = await Guard("status", () => client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<BlueGreenDeployment>(
             body, WellKnown.Group, WellKnown.Version, resource.Metadata.NamespaceProperty, WellKnown.Plural, resource.Metadata.Name,
-            fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None);
+            fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+        caches.Resources.Upsert(written);
+        return written;
     }
 
-    public async Task ClearActionAsync(BlueGreenDeployment resource)
+    public async Task RemoveActionAsync(BlueGreenDeployment resource, string value)
     {
-        var patch = new Dictionary<string, object>
-        {
-            ["metadata"] = new Dictionary<string, object> { ["annotations"] = new Dictionary<string, object?> { [WellKnown.ActionAnnotation] = null } },
-        };
-        await client.CustomObjects.PatchNamespacedCustomObjectAsync<BlueGreenDeployment>(
-            new V1Patch(patch, V1Patch.PatchType.MergePatch), WellKnown.Group, WellKnown.Version,
+        var path = "/metadata/annotations/" + WellKnown.ActionAnnotation.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
+        var patch = new JsonArray(
+            new JsonObject { ["op"] = "test", ["path"] = path, ["value"] = value },
+            new JsonObject { ["op"] = "remove", ["path"] = path });
+        var written = await Guard("action annotation", () => client.CustomObjects.PatchNamespacedCustomObjectAsync<BlueGreenDeployment>(
+            new V1Patch(patch.ToJsonString(), V1Patch.PatchType.JsonPatch), WellKnown.Group, WellKnown.Version,
             resource.Metadata.NamespaceProperty, WellKnown.Plural, resource.Metadata.Name,
-            fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None);
+            fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+        caches.Resources.Upsert(written);
+    }
+
+    /// <summary>Writes that commit a decision are not cancelled half-way.</summary>
+    public Task ExecuteAsync(BlueGreenDeployment resource, RolloutStep step) => step switch
+    {
+        ApplyDeployment apply => ApplyAsync(resource, apply),
+        ScaleDeployment scale => ScaleAsync(resource, scale),
+        PointService point => PointServiceAsync(resource, point),
+        RecordTemplate record => RecordTemplateAsync(resource, record),
+        PruneTemplates prune => PruneAsync(resource, prune),
+        _ => Task.CompletedTask,
+    };
+
+    async Task ApplyAsync(BlueGreenDeployment resource, ApplyDeployment apply)
+    {
+        var ns = resource.Metadata.NamespaceProperty;
+        var name = DesiredObjects.DeploymentName(resource, apply.Color);
+        var template = await TemplateOfAsync(resource, apply.Revision);
+        var desired = DesiredObjects.Deployment(resource, apply, template);
+        var live = caches.Deployments.Get(ns, name);
+        V1Deployment written;
+        if (live is null)
+        {
+            // A dry run shows the template as the API server will store it (defaults, mutating admission): its hash goes in.
+            var dryRun = await Guard($"Deployment {name}", () => client.AppsV1.CreateNamespacedDeploymentAsync(
+                desired, ns, dryRun: "All", fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+            Annotate(desired.Metadata, Observation.TemplateHash(dryRun.Spec.Template));
+            written = await Guard($"Deployment {name}", () => client.AppsV1.CreateNamespacedDeploymentAsync(
+                desired, ns, fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+        }
+        else
+        {
+            var patch = ReplacementPatch(desired, live.Metadata.ResourceVersion);
+            var dryRun = await Guard($"Deployment {name}", () => client.AppsV1.PatchNamespacedDeploymentAsync(
+                new V1Patch(patch.ToJsonString(), V1Patch.PatchType.StrategicMergePatch), name, ns,
+                dryRun: "All", fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+            patch["metadata"]!["annotations"]![WellKnown.TemplateHashAnnotation] = Observation.TemplateHash(dryRun.Spec.Template);
+            written = await Guard($"Deployment {name}", () => client.AppsV1.PatchNamespacedDeploymentAsync(
+                new V1Patch(patch.ToJsonString(), V1Patch.PatchType.StrategicMergePatch), name, ns,
+                fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+        }
+
+        // An admission webhook that mutates differently each time would make the dry run's hash wrong: record the real one.
+        var stored = Observation.TemplateHash(written.Spec.Template);
+        if (written.Metadata.Annotations?.TryGetValue(WellKnown.TemplateHashAnnotation, out var recorded) != true || recorded != stored)
+        {
+            var annotation = new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["resourceVersion"] = written.Metadata.ResourceVersion,
+                    ["annotations"] = new JsonObject { [WellKnown.TemplateHashAnnotation] = stored },
+                },
+            };
+            written = await Guard($"Deployment {name}", () => client.AppsV1.PatchNamespacedDeploymentAsync(
+                new V1Patch(annotation.ToJsonString(), V1Patch.PatchType.MergePatch), name, ns,
+                fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+        }
+
+        caches.Deployments.Upsert(written);
+    }
+
+    /// <summary>
+    /// A strategic merge patch that replaces the pod template whole (so fields added by hand go too), sets size and
+    /// our labels, and only applies to the version the decision saw.
+    /// </summary>
+    static JsonObject ReplacementPatch(V1Deployment desired, string resourceVersion)
+    {
+        var template = JsonNode.Parse(KubernetesJson.Serialize(desired.Spec.Template))!.AsObject();
+        template["$patch"] = "replace";
+        return new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["resourceVersion"] = resourceVersion,
+                ["labels"] = JsonNode.Parse(KubernetesJson.Serialize(desired.Metadata.Labels)),
+                ["annotations"] = new JsonObject(),
+                ["ownerReferences"] = JsonNode.Parse(KubernetesJson.Serialize(desired.Metadata.OwnerReferences)),
+            },
+            ["spec"] = new JsonObject
+            {
+                ["replicas"] = desired.Spec.Replicas,
+                ["progressDeadlineSeconds"] = desired.Spec.ProgressDeadlineSeconds,
+                ["template"] = template,
+            },
+        };
+    }
+
+    static void Annotate(V1ObjectMeta metadata, string templateHash)
+    {
+        metadata.Annotations ??= new Dictionary<string, string>();
+        metadata.Annotations[WellKnown.TemplateHashAnnotation] = templateHash;
+    }
+
+    /// <summary>The pod template of a revision: the spec's own (recorded first, for later), or the recorded one.</summary>
+    async Task<V1PodTemplateSpec> TemplateOfAsync(BlueGreenDeployment resource, string revision)
+    {
+        var ns = resource.Metadata.NamespaceProperty;
+        var name = TemplateName(resource, revision);
+        if (revision == RevisionHash.Compute(resource.Spec))
+        {
+            if (caches.Templates.Get(ns, name) is null)
+                await CreateTemplateAsync(resource, revision, resource.Spec.Model.Version, resource.Spec.Template);
+            return resource.Spec.Template;
+        }
+
+        var recorded = caches.Templates.Get(ns, name)
+            ?? throw new WriteRefusedException(404, "TemplateNotKept", $"the template of revision {revision} is not kept (ControllerRevision {name} is gone)");
+        return RecordedTemplate.Read(recorded).Template;
+    }
+
+    async Task CreateTemplateAsync(BlueGreenDeployment resource, string revision, string modelVersion, V1PodTemplateSpec template)
+    {
+        var labels = DesiredObjects.Labels(resource);
+        labels[WellKnown.RevisionLabel] = revision;
+        var body = new V1ControllerRevision
+        {
+            ApiVersion = "apps/v1",
+            Kind = "ControllerRevision",
+            Metadata = new V1ObjectMeta
+            {
+                Name = TemplateName(resource, revision),
+                NamespaceProperty = resource.Metadata.NamespaceProperty,
+                Labels = labels,
+                OwnerReferences = [DesiredObjects.OwnerReference(resource)],
+            },
+            Revision = resource.Metadata.Generation ?? 1,
+            Data = RecordedTemplate.Write(modelVersion, template),
+        };
+        try
+        {
+            var created = await Guard($"ControllerRevision {body.Metadata.Name}", () => client.AppsV1.CreateNamespacedControllerRevisionAsync(
+                body, resource.Metadata.NamespaceProperty, fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+            caches.Templates.Upsert(created);
+        }
+        catch (WriteConflictException)
+        {
+            // Already recorded: a revision's template never changes.
+        }
+    }
+
+    public static string TemplateName(BlueGreenDeployment resource, string revision) => $"{resource.Metadata.Name}-{revision}";
+
+    async Task ScaleAsync(BlueGreenDeployment resource, ScaleDeployment scale)
+    {
+        var ns = resource.Metadata.NamespaceProperty;
+        var name = DesiredObjects.DeploymentName(resource, scale.Color);
+        var live = caches.Deployments.Get(ns, name) ?? throw new WriteConflictException($"Deployment {name} is gone");
+        var patch = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["resourceVersion"] = live.Metadata.ResourceVersion },
+            ["spec"] = new JsonObject { ["replicas"] = scale.Replicas },
+        };
+        var written = await Guard($"Deployment {name}", () => client.AppsV1.PatchNamespacedDeploymentAsync(
+            new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), name, ns,
+            fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+        caches.Deployments.Upsert(written);
+    }
+
+    async Task PointServiceAsync(BlueGreenDeployment resource, PointService point)
+    {
+        var ns = resource.Metadata.NamespaceProperty;
+        var name = DesiredObjects.ServiceName(resource, point.Role);
+        var desired = DesiredObjects.Service(resource, point.Role, point.Color, point.PodTemplateHash);
+        var live = caches.Services.Get(ns, name);
+        V1Service written;
+        if (live is null)
+        {
+            written = await Guard($"Service {name}", () => client.CoreV1.CreateNamespacedServiceAsync(
+                desired, ns, fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+        }
+        else
+        {
+            // One merge patch moves all traffic at once; keys of the live selector that must go are set to null.
+            var selector = new JsonObject();
+            foreach (var key in live.Spec?.Selector?.Keys ?? [])
+                selector[key] = null;
+            foreach (var (key, value) in desired.Spec.Selector)
+                selector[key] = value;
+            var patch = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["resourceVersion"] = live.Metadata.ResourceVersion },
+                ["spec"] = new JsonObject
+                {
+                    ["selector"] = selector,
+                    ["ports"] = JsonNode.Parse(KubernetesJson.Serialize(desired.Spec.Ports)),
+                },
+            };
+            written = await Guard($"Service {name}", () => client.CoreV1.PatchNamespacedServiceAsync(
+                new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), name, ns,
+                fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+        }
+
+        caches.Services.Upsert(written);
+    }
+
+    async Task RecordTemplateAsync(BlueGreenDeployment resource, RecordTemplate record)
+    {
+        var name = DesiredObjects.DeploymentName(resource, record.Color);
+        var live = caches.Deployments.Get(resource.Metadata.NamespaceProperty, name) ?? throw new WriteConflictException($"Deployment {name} is gone");
+        var modelVersion = live.Metadata.Labels?.TryGetValue(WellKnown.ModelVersionLabel, out var version) == true ? version : "";
+        await CreateTemplateAsync(resource, record.Revision, modelVersion, live.Spec.Template);
+    }
+
+    async Task PruneAsync(BlueGreenDeployment resource, PruneTemplates prune)
+    {
+        var ns = resource.Metadata.NamespaceProperty;
+        foreach (var revision in prune.Revisions)
+        {
+            var name = TemplateName(resource, revision);
+            try
+            {
+                await Guard($"ControllerRevision {name}", () => client.AppsV1.DeleteNamespacedControllerRevisionAsync(
+                    name, ns, cancellationToken: CancellationToken.None));
+            }
+            catch (WriteConflictException)
+            {
+                // Gone already.
+            }
+
+            caches.Templates.Forget(ns, name);
+        }
     }
 
     public async Task RecordEventAsync(BlueGreenDeployment resource, RolloutEvent rolloutEvent)
@@ -181,7 +283,7 @@ internal sealed class ClusterAccess(IKubernetes client, TimeProvider time)
                 ResourceVersion = resource.Metadata.ResourceVersion,
             },
             Reason = rolloutEvent.Reason,
-            Message = rolloutEvent.Message.Length > 1000 ? rolloutEvent.Message[..1000] : rolloutEvent.Message,
+            Message = RolloutPlanner.Truncate(rolloutEvent.Message, 1000),
             Type = rolloutEvent.Kind == EventKind.Warning ? "Warning" : "Normal",
             Source = new V1EventSource { Component = WellKnown.ManagedByValue },
             ReportingComponent = WellKnown.ManagedByValue,
@@ -190,25 +292,62 @@ internal sealed class ClusterAccess(IKubernetes client, TimeProvider time)
             LastTimestamp = now,
             Count = 1,
         };
-        await client.CoreV1.CreateNamespacedEventAsync(body, resource.Metadata.NamespaceProperty, cancellationToken: CancellationToken.None);
+        await Guard("Event", () => client.CoreV1.CreateNamespacedEventAsync(body, resource.Metadata.NamespaceProperty, cancellationToken: CancellationToken.None));
     }
 
-    static bool IsOwnedBy(V1ObjectMeta metadata, BlueGreenDeployment resource) =>
-        metadata.OwnerReferences?.Any(o => o.Uid == resource.Metadata.Uid) == true;
-
-    static async Task<T?> OrNull<T>(Func<Task<T>> read)
-        where T : class
+    /// <summary>Sorts a failed write into a conflict (decide again from a fresh view) or a refusal (report it, back off).</summary>
+    static async Task<T> Guard<T>(string what, Func<Task<T>> write)
     {
         try
         {
-            return await read();
+            return await write();
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
         {
-            return null;
+            throw new WriteConflictException($"{what}: {(int)e.Response.StatusCode} {Describe(e).Message}", e);
         }
+        catch (HttpOperationException e)
+        {
+            var (reason, message) = Describe(e);
+            throw new WriteRefusedException((int)e.Response.StatusCode, reason, $"{what}: {message}", e);
+        }
+    }
+
+    static (string Reason, string Message) Describe(HttpOperationException e)
+    {
+        try
+        {
+            var status = KubernetesJson.Deserialize<V1Status>(e.Response.Content ?? "");
+            if (status?.Message is { Length: > 0 } message)
+                return (status.Reason ?? e.Response.ReasonPhrase ?? "", message);
+        }
+        catch (JsonException)
+        {
+        }
+
+        return (e.Response.ReasonPhrase ?? e.Response.StatusCode.ToString(), e.Message);
     }
 }
 
-/// <summary>An object with one of our names belongs to someone else: we never take it over.</summary>
-internal sealed class OwnershipConflictException(string message) : Exception(message);
+/// <summary>A revision's pod template kept in a ControllerRevision (as StatefulSets and DaemonSets keep theirs).</summary>
+internal sealed record RecordedTemplate(string ModelVersion, V1PodTemplateSpec Template)
+{
+    public static object Write(string modelVersion, V1PodTemplateSpec template) => new JsonObject
+    {
+        ["modelVersion"] = modelVersion,
+        ["template"] = JsonNode.Parse(KubernetesJson.Serialize(template)),
+    };
+
+    public static RecordedTemplate Read(V1ControllerRevision revision)
+    {
+        var data = revision.Data switch
+        {
+            JsonElement element => JsonNode.Parse(element.GetRawText()),
+            JsonNode node => node,
+            null => null,
+            var other => JsonNode.Parse(KubernetesJson.Serialize(other)),
+        };
+        var template = data?["template"] is { } t ? KubernetesJson.Deserialize<V1PodTemplateSpec>(t.ToJsonString()) : new V1PodTemplateSpec();
+        return new RecordedTemplate(data?["modelVersion"]?.GetValue<string>() ?? "", template);
+    }
+}

@@ -10,6 +10,9 @@ internal sealed class OperatorOptions
 
     public int Workers { get; set; } = 4;
 
+    /// <summary>Check runs (smoke tests, analysis) at once across all objects; they run beside the workers, not on them.</summary>
+    public int CheckConcurrency { get; set; } = 8;
+
     /// <summary>A kubeconfig file; empty uses KUBECONFIG, then the in-cluster service account, then ~/.kube/config.</summary>
     public string Kubeconfig { get; set; } = "";
 

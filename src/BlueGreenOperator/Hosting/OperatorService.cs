@@ -1,4 +1,6 @@
 using BlueGreenOperator.Api;
+using BlueGreenOperator.Cluster;
+using BlueGreenOperator.Reconciliation;
 using BlueGreenOperator.Runtime;
 using k8s;
 using k8s.Models;
@@ -13,6 +15,8 @@ namespace BlueGreenOperator.Hosting;
 internal sealed class OperatorService(
     IKubernetes client,
     IReconciler reconciler,
+    ClusterCaches caches,
+    ReconcileTrigger trigger,
     IOptions<OperatorOptions> options,
     ILoggerFactory loggers,
     OperatorReadiness readiness) : BackgroundService
@@ -22,6 +26,7 @@ internal sealed class OperatorService(
         var settings = options.Value;
         var logger = loggers.CreateLogger<OperatorService>();
         using var controller = new Controller(reconciler, new ControllerOptions { Workers = settings.Workers }, loggers.CreateLogger<Controller>());
+        trigger.Attach(controller.Queue.Add);
         var informerOptions = new InformerOptions { ResyncPeriod = TimeSpan.FromMinutes(Math.Max(1, settings.ResyncMinutes)) };
         var owned = $"{WellKnown.ManagedByLabel}={WellKnown.ManagedByValue}";
         var synced = new List<Task>();
@@ -33,10 +38,19 @@ internal sealed class OperatorService(
                 logger, informerOptions);
             var deployments = new Informer<V1Deployment>($"deployments ({scope})", KubernetesListWatch.Deployments(client, ns, owned), logger, informerOptions);
             var services = new Informer<V1Service>($"services ({scope})", KubernetesListWatch.Services(client, ns, owned), logger, informerOptions);
+            var pods = new Informer<V1Pod>($"pods ({scope})", KubernetesListWatch.Pods(client, ns, owned), logger, informerOptions);
+            var templates = new Informer<V1ControllerRevision>($"controllerrevisions ({scope})", KubernetesListWatch.ControllerRevisions(client, ns, owned), logger, informerOptions);
+            caches.Resources.Add(ns, resources);
+            caches.Deployments.Add(ns, deployments);
+            caches.Services.Add(ns, services);
+            caches.Pods.Add(ns, pods);
+            caches.Templates.Add(ns, templates);
             controller.Watch(resources);
             controller.Owns(deployments);
             controller.Owns(services);
-            synced.AddRange([resources.Synced, deployments.Synced, services.Synced]);
+            controller.Owns(pods);
+            controller.Owns(templates);
+            synced.AddRange([resources.Synced, deployments.Synced, services.Synced, pods.Synced, templates.Synced]);
         }
 
         var informers = controller.RunInformersAsync(stoppingToken);

@@ -1,160 +1,248 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using BlueGreenOperator.Api;
 using BlueGreenOperator.Checks;
-using BlueGreenOperator.Cluster;
 using BlueGreenOperator.Rollout;
 using BlueGreenOperator.Runtime;
 using BlueGreenOperator.Telemetry;
-using k8s.Autorest;
+using Microsoft.Extensions.Logging;
 
 namespace BlueGreenOperator.Reconciliation;
 
 /// <summary>
-/// One reconcile: read the world, let the planner choose one step (running checks when it asks for them),
-/// perform it, persist the status when it changed, record events, consume the action annotation.
+/// One reconcile is one loop: observe (from the caches) → plan → persist status when the plan changed it (the
+/// decision, written before it acts) → remove a consumed action → take the plan's one step → observe again and plan
+/// again, a few times at most. Checks run outside the loop (<see cref="CheckCoordinator"/>) and wake the object when
+/// done. A conflict means a stale view: the object is read again and decided again. A refused write is handed to
+/// the planner as an observation (it reports it in status) and retried with back-off.
 /// </summary>
-internal sealed class RolloutReconciler(ClusterAccess cluster, SmokeTestRunner checks, ILogger<RolloutReconciler> logger) : IReconciler
+internal sealed class RolloutReconciler(
+    IClusterState cluster,
+    IClusterWrites writes,
+    CheckCoordinator checks,
+    TimeProvider time,
+    ILogger<RolloutReconciler> logger) : IReconciler
 {
-    static readonly TimeSpan CheckRetry = TimeSpan.FromSeconds(2);
+    const int MaxPasses = 5;
+    static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    static readonly TimeSpan MaxRetry = TimeSpan.FromMinutes(2);
+    static readonly TimeSpan StatusRetry = TimeSpan.FromSeconds(5);
+    static readonly TimeSpan ActionRetry = TimeSpan.FromSeconds(2);
+
+    readonly ConcurrentDictionary<ObjectKey, Refusal> _refusals = new();
+    readonly ConcurrentDictionary<ObjectKey, string> _statusRefusals = new();
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
-        var resource = await cluster.GetAsync(key.Namespace, key.Name, cancellationToken);
+        var resource = cluster.Resource(key);
         if (resource is null || resource.Metadata.DeletionTimestamp is not null)
-            return ReconcileResult.Done; // Owned objects go with it through their ownerReferences.
-
-        ObservedState observed;
-        try
         {
-            observed = await cluster.ObserveAsync(resource, cancellationToken);
-        }
-        catch (OwnershipConflictException conflict)
-        {
-            return await ReportConflictAsync(resource, conflict.Message);
+            // Owned objects go with it through their ownerReferences.
+            _refusals.TryRemove(key, out _);
+            _statusRefusals.TryRemove(key, out _);
+            if (resource?.Metadata.Uid is { } uid)
+                checks.Forget(uid);
+            return ReconcileResult.Done;
         }
 
-        var plan = RolloutPlanner.Plan(observed);
-        var decidedAt = Stopwatch.GetTimestamp();
-        if (plan.Step is RunSmokeTests smoke)
+        var confirmed = false;
+        var actionLeft = false;
+        TimeSpan? serviceWrite = null;
+        for (var pass = 0; pass < MaxPasses; pass++)
         {
-            // Smoke tests of a real model can take a while: status says Testing while they run.
-            if (!RolloutPlanner.StatusEquals(resource.Status, plan.Status))
+            cancellationToken.ThrowIfCancellationRequested();
+            var decidedAt = Stopwatch.GetTimestamp();
+            var plan = RolloutPlanner.Plan(Observe(key, resource, serviceWrite));
+            serviceWrite = null;
+
+            // Write-ahead: the decision is in status before any workload write that carries it out.
+            if (!StatusCopy.Same(resource.Status, plan.Status))
             {
-                if (await TryWriteStatusAsync(resource, plan.Status) is not { } written)
-                    return ReconcileResult.RequeueAfter(TimeSpan.Zero);
-                RecordPhaseChange(resource, plan.Status);
-                foreach (var rolloutEvent in plan.Events)
-                    await cluster.RecordEventAsync(resource, rolloutEvent);
-                if (plan.ClearAction)
-                {
-                    await cluster.ClearActionAsync(resource);
-                    written.Metadata.Annotations?.Remove(WellKnown.ActionAnnotation);
-                }
-
+                var written = await WriteStatusAsync(key, resource, plan.Status, cancellationToken);
+                if (written is null)
+                    return ReconcileResult.RequeueAfter(_statusRefusals.ContainsKey(key) ? StatusRetry : TimeSpan.Zero);
+                RecordPhaseChange(resource, plan);
                 resource = written;
-                observed = observed with { Resource = resource };
+                confirmed = true;
             }
 
-            var report = await RunChecksAsync(resource, smoke.Color, smoke.Revision, resource.Spec.SmokeTests, analysis: false, cancellationToken);
-            observed = observed with { SmokeTests = report };
-            plan = RolloutPlanner.Plan(observed);
-            decidedAt = Stopwatch.GetTimestamp();
-        }
-        else if (plan.Step is RunAnalysis analysis)
-        {
-            var report = await RunChecksAsync(resource, analysis.Color, analysis.Revision, resource.Spec.Analysis?.Checks ?? [], analysis: true, cancellationToken);
-            observed = observed with { Analysis = report };
-            plan = RolloutPlanner.Plan(observed);
-            decidedAt = Stopwatch.GetTimestamp();
-        }
+            foreach (var rolloutEvent in plan.Events)
+                await RecordEventAsync(resource, rolloutEvent);
+            if (plan.ConsumedAction is { } action && !await RemoveActionAsync(resource, action))
+                actionLeft = true;
 
-        if (plan.Step is RunSmokeTests or RunAnalysis)
-        {
-            // The world moved while the checks ran (a pod went away): decide again shortly, from a fresh read.
-            return ReconcileResult.RequeueAfter(CheckRetry);
-        }
-
-        var status = plan.Status;
-        if (plan.Step.IsWrite)
-        {
-            logger.LogInformation("Step {Step}", plan.Step);
-            var serviceWrite = await cluster.ExecuteAsync(resource, plan.Step, observed);
-            if (plan.Step is PointService { Role: ServiceRole.Active } && serviceWrite is not null)
+            switch (plan.Step)
             {
-                var decisionToWrite = Stopwatch.GetElapsedTime(decidedAt);
-                status.LastSwitchMilliseconds = (long)Math.Round(decisionToWrite.TotalMilliseconds);
-                RolloutMetrics.RecordSwitch(decisionToWrite, rollback: status.Phase == Phase.RolledBack);
-                logger.LogInformation("Switched {Service} to {Color} in {Milliseconds} ms",
-                    resource.Spec.Service.Name, status.ActiveColor, status.LastSwitchMilliseconds);
+                case Wait:
+                    return After(plan, actionLeft);
+                case RunSmokeTests smoke:
+                    StartChecks(key, resource, CheckKind.Smoke, smoke.Color, smoke.Revision, resource.Spec.SmokeTests);
+                    return After(plan, actionLeft);
+                case RunAnalysis analysis:
+                    StartChecks(key, resource, CheckKind.Analysis, analysis.Color, analysis.Revision, resource.Spec.Analysis?.Checks ?? []);
+                    return After(plan, actionLeft);
             }
-        }
 
-        if (!RolloutPlanner.StatusEquals(resource.Status, status))
-        {
-            if (await TryWriteStatusAsync(resource, status) is null)
+            if (_refusals.TryGetValue(key, out var refusal) && refusal.Step != plan.Step)
+            {
+                _refusals.TryRemove(key, out _);
+                refusal = null;
+            }
+
+            if (refusal is not null && time.GetUtcNow() < refusal.RetryAt)
+                return ReconcileResult.RequeueAfter(Earlier(refusal.RetryAt - time.GetUtcNow(), actionLeft ? Earlier(ActionRetry, plan.RequeueAfter) : plan.RequeueAfter));
+
+            if (plan.Step.NeedsFreshStatus && !confirmed)
+            {
+                // This step acts on a decision read from the cache: confirm the object first, once.
+                confirmed = true;
+                var fresh = await cluster.ReadFreshAsync(key, cancellationToken);
+                if (fresh is null)
+                    return ReconcileResult.Done;
+                if (fresh.Metadata.ResourceVersion != resource.Metadata.ResourceVersion)
+                {
+                    resource = fresh;
+                    continue;
+                }
+            }
+
+            logger.LogInformation("Step {Step} in stage {Stage}", plan.Step, plan.Stage);
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                await writes.ExecuteAsync(resource, plan.Step);
+            }
+            catch (WriteConflictException e)
+            {
+                logger.LogDebug("Step {Step} conflicted ({Reason}); deciding again from a fresh view", plan.Step, e.Message);
+                await cluster.ReadFreshAsync(key, cancellationToken);
                 return ReconcileResult.RequeueAfter(TimeSpan.Zero);
-            RecordPhaseChange(resource, status);
+            }
+            catch (WriteRefusedException e)
+            {
+                var attempts = refusal?.Step == plan.Step ? refusal.Attempts + 1 : 1;
+                var delay = TimeSpan.FromTicks(Math.Min(MaxRetry.Ticks, FirstRetry.Ticks << Math.Min(attempts - 1, 20)));
+                _refusals[key] = new Refusal(plan.Step, new RefusedWrite(plan.Step, e.StatusCode, e.Reason, e.Message), attempts, time.GetUtcNow() + delay);
+                if (attempts == 1)
+                    logger.LogWarning("Step {Step} refused by the API server: {StatusCode} {Reason}: {Message}", plan.Step, e.StatusCode, e.Reason, e.Message);
+                else
+                    logger.LogInformation("Step {Step} refused again (attempt {Attempt}); next try in {Delay}", plan.Step, attempts, delay);
+                continue;
+            }
+
+            _refusals.TryRemove(key, out _);
+            if (plan.Step is ApplyDeployment apply)
+                checks.Invalidate(resource.Metadata.Uid, apply.Color);
+            if (plan.Step is PointService { Role: ServiceRole.Active })
+            {
+                serviceWrite = Stopwatch.GetElapsedTime(decidedAt);
+                RolloutMetrics.RecordSwitch(serviceWrite.Value, rollback: plan.Status.Phase == Phase.RolledBack);
+                logger.LogInformation("Active Service {Service} selects {Color} ({Milliseconds} ms from decision, {Write} ms write)",
+                    resource.Spec.Service.Name, plan.Status.ActiveColor, Math.Round(serviceWrite.Value.TotalMilliseconds), Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            }
+
+            // Our own writes are in the cache already: the next pass sees their effect.
+            resource = cluster.Resource(key) ?? resource;
         }
 
-        foreach (var rolloutEvent in plan.Events)
-            await cluster.RecordEventAsync(resource, rolloutEvent);
-        if (plan.ClearAction)
-            await cluster.ClearActionAsync(resource);
-
-        return plan.RequeueAfter is { } after ? ReconcileResult.RequeueAfter(after) : ReconcileResult.Done;
+        return ReconcileResult.RequeueAfter(TimeSpan.Zero);
     }
 
-    // Degraded with the reason, an Event, no workload write; retried in case the other owner goes away (a garbage collection in progress).
-    async Task<ReconcileResult> ReportConflictAsync(BlueGreenDeployment resource, string message)
+    ObservedState Observe(ObjectKey key, BlueGreenDeployment resource, TimeSpan? serviceWrite)
     {
-        var status = RolloutPlanner.Clone(resource.Status);
-        status.ObservedGeneration = resource.Metadata.Generation;
-        status.Phase = Phase.Degraded;
-        status.Message = message;
-        var now = DateTime.UtcNow;
-        var conditions = status.Conditions ??= [];
-        StatusConditions.Set(conditions, StatusConditions.Degraded, true, "NameConflict", message, status.ObservedGeneration, now);
-        StatusConditions.Set(conditions, StatusConditions.Progressing, false, "NameConflict", message, status.ObservedGeneration, now);
-        if (!RolloutPlanner.StatusEquals(resource.Status, status))
+        var world = cluster.Observe(resource);
+        var uid = resource.Metadata.Uid ?? "";
+        return new ObservedState(resource, world.Blue, world.Green, world.ActiveService, world.PreviewService, time.GetUtcNow().UtcDateTime)
         {
-            logger.LogWarning("{Message}", message);
-            if (await TryWriteStatusAsync(resource, status) is not null)
-                await cluster.RecordEventAsync(resource, new RolloutEvent(EventKind.Warning, "NameConflict", message));
-        }
-
-        return ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(10));
+            Pods = world.Pods,
+            Templates = world.Templates,
+            NameConflict = world.NameConflict,
+            SmokeTests = checks.LastReport(uid, CheckKind.Smoke),
+            Analysis = checks.LastReport(uid, CheckKind.Analysis),
+            Refused = _refusals.TryGetValue(key, out var refusal) ? refusal.Write : null,
+            ActiveServiceWrite = serviceWrite,
+        };
     }
 
-    // Null on a conflict: someone wrote the object since our read; every step is idempotent, so decide again from a fresh read.
-    async Task<BlueGreenDeployment?> TryWriteStatusAsync(BlueGreenDeployment resource, BlueGreenDeploymentStatus status)
+    void StartChecks(ObjectKey key, BlueGreenDeployment resource, CheckKind kind, Color color, string revision, IList<CheckSpec> specs)
+    {
+        var targets = cluster.CheckTargets(resource, color, revision);
+        logger.LogInformation("Starting {Kind} checks on {Color} at {Revision} against {Pods} pods", kind.Label(), color.Label(), revision, targets.Count);
+        checks.Start(key, resource.Metadata.Uid ?? "", kind, color, revision, targets, [.. specs]);
+    }
+
+    // An action that could not be removed is looked at again soon, so that it is neither lost nor left behind.
+    static ReconcileResult After(RolloutPlan plan, bool actionLeft) =>
+        actionLeft ? ReconcileResult.RequeueAfter(Earlier(ActionRetry, plan.RequeueAfter))
+        : plan.RequeueAfter is { } after ? ReconcileResult.RequeueAfter(after)
+        : ReconcileResult.Done;
+
+    static TimeSpan Earlier(TimeSpan a, TimeSpan? b) => b is { } other && other < a ? other : a;
+
+    // Null when the write failed; the caller decides again later.
+    async Task<BlueGreenDeployment?> WriteStatusAsync(ObjectKey key, BlueGreenDeployment resource, BlueGreenDeploymentStatus status, CancellationToken ct)
     {
         try
         {
-            return await cluster.WriteStatusAsync(resource, status);
+            var written = await writes.WriteStatusAsync(resource, status);
+            _statusRefusals.TryRemove(key, out _);
+            return written;
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        catch (WriteConflictException)
         {
-            logger.LogDebug("Status write conflicted; reconciling again");
+            logger.LogDebug("Status write conflicted; deciding again from a fresh read");
+            await cluster.ReadFreshAsync(key, ct);
+            return null;
+        }
+        catch (WriteRefusedException e)
+        {
+            var message = $"{e.StatusCode} {e.Reason}: {e.Message}";
+            if (!_statusRefusals.TryGetValue(key, out var last) || last != message)
+            {
+                _statusRefusals[key] = message;
+                logger.LogWarning("Status write refused by the API server: {Refusal}", message);
+                await RecordEventAsync(resource, new RolloutEvent(EventKind.Warning, "StatusWriteRefused", $"Status could not be written: {message}"));
+            }
+
             return null;
         }
     }
 
-    void RecordPhaseChange(BlueGreenDeployment resource, BlueGreenDeploymentStatus status)
+    async Task<bool> RemoveActionAsync(BlueGreenDeployment resource, string action)
     {
-        if (resource.Status?.Phase == status.Phase)
-            return;
-        logger.LogInformation("Phase {From} -> {To}: {Message}", resource.Status?.Phase ?? "(none)", status.Phase, status.Message);
-        RolloutMetrics.RecordPhase(status.Phase);
+        try
+        {
+            await writes.RemoveActionAsync(resource, action);
+            return true;
+        }
+        catch (Exception e) when (e is WriteConflictException or WriteRefusedException)
+        {
+            // Another action was written meanwhile (the removal's test failed), or the write failed: look again soon.
+            logger.LogInformation("Action '{Action}' not removed: {Reason}", action, e.Message);
+            return false;
+        }
     }
 
-    async Task<CheckReport> RunChecksAsync(BlueGreenDeployment resource, Color color, string revision, IList<CheckSpec> specs, bool analysis, CancellationToken ct)
+    async Task RecordEventAsync(BlueGreenDeployment resource, RolloutEvent rolloutEvent)
     {
-        var pods = await cluster.ReadyPodsAsync(resource, color, revision, ct);
-        var report = analysis
-            ? await checks.RunAnalysisAsync(color, revision, pods, [.. specs], ct)
-            : await checks.RunAsync(color, revision, pods, [.. specs], ct);
-        logger.LogInformation("{Kind} checks on {Color} at {Revision}: {Summary}", analysis ? "Analysis" : "Smoke", color.Label(), revision, report.Summary);
-        return report;
+        try
+        {
+            await writes.RecordEventAsync(resource, rolloutEvent);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Events are for people; a lost one must not stop the rollout.
+            logger.LogInformation("Event {Reason} not recorded: {Error}", rolloutEvent.Reason, e.Message);
+        }
     }
+
+    void RecordPhaseChange(BlueGreenDeployment resource, RolloutPlan plan)
+    {
+        if (resource.Status?.Phase == plan.Status.Phase)
+            return;
+        logger.LogInformation("Phase {From} -> {To}: {Message}", resource.Status?.Phase ?? "(none)", plan.Status.Phase, plan.Status.Message);
+        RolloutMetrics.RecordPhase(plan.Status.Phase);
+    }
+
+    sealed record Refusal(RolloutStep Step, RefusedWrite Write, int Attempts, DateTimeOffset RetryAt);
 }

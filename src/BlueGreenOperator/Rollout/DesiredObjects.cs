@@ -12,12 +12,24 @@ public static class DesiredObjects
     public static string ServiceName(BlueGreenDeployment resource, ServiceRole role) =>
         role == ServiceRole.Active ? resource.Spec.Service.Name : SpecValidator.PreviewServiceName(resource.Spec.Service);
 
-    /// <summary>What a Service selects to send traffic to one colour.</summary>
-    public static Dictionary<string, string> Selector(BlueGreenDeployment resource, Color color) => new()
+    /// <summary>What a Deployment selects: the pods of one colour.</summary>
+    public static Dictionary<string, string> Selector(BlueGreenDeployment resource, Color color) => Selector(resource, color, null);
+
+    /// <summary>
+    /// What a Service selects to send traffic to one colour: with a pod-template-hash, only the pods made from that
+    /// template (the tested one), so that no hand edit of the Deployment can put other pods behind the Service.
+    /// </summary>
+    public static Dictionary<string, string> Selector(BlueGreenDeployment resource, Color color, string? podTemplateHash)
     {
-        [WellKnown.InstanceLabel] = resource.Metadata.Name,
-        [WellKnown.ColorLabel] = color.Label(),
-    };
+        var selector = new Dictionary<string, string>
+        {
+            [WellKnown.InstanceLabel] = resource.Metadata.Name,
+            [WellKnown.ColorLabel] = color.Label(),
+        };
+        if (podTemplateHash is not null)
+            selector[WellKnown.PodTemplateHashLabel] = podTemplateHash;
+        return selector;
+    }
 
     public static Dictionary<string, string> Labels(BlueGreenDeployment resource) => new()
     {
@@ -35,7 +47,8 @@ public static class DesiredObjects
         BlockOwnerDeletion = true,
     };
 
-    public static V1Deployment Deployment(BlueGreenDeployment resource, ApplyDeployment step)
+    /// <summary>The colour's Deployment for <paramref name="step"/>, with the pod template of its revision.</summary>
+    public static V1Deployment Deployment(BlueGreenDeployment resource, ApplyDeployment step, V1PodTemplateSpec revisionTemplate)
     {
         var labels = Labels(resource);
         labels[WellKnown.ColorLabel] = step.Color.Label();
@@ -43,7 +56,7 @@ public static class DesiredObjects
         labels[WellKnown.ModelVersionLabel] = step.ModelVersion;
 
         // A deep copy: the spec's template must stay untouched for the revision hash.
-        var template = KubernetesJson.Deserialize<V1PodTemplateSpec>(KubernetesJson.Serialize(resource.Spec.Template));
+        var template = KubernetesJson.Deserialize<V1PodTemplateSpec>(KubernetesJson.Serialize(revisionTemplate));
         template.Metadata ??= new V1ObjectMeta();
         var podLabels = template.Metadata.Labels is null ? new Dictionary<string, string>() : new Dictionary<string, string>(template.Metadata.Labels);
         foreach (var (key, value) in labels)
@@ -71,7 +84,7 @@ public static class DesiredObjects
         };
     }
 
-    public static V1Service Service(BlueGreenDeployment resource, ServiceRole role, Color color)
+    public static V1Service Service(BlueGreenDeployment resource, ServiceRole role, Color color, string? podTemplateHash)
     {
         var labels = Labels(resource);
         labels[WellKnown.Group + "/service-role"] = role == ServiceRole.Active ? "active" : "preview";
@@ -89,15 +102,18 @@ public static class DesiredObjects
             Spec = new V1ServiceSpec
             {
                 Type = "ClusterIP",
-                Selector = Selector(resource, color),
-                Ports = [.. resource.Spec.Service.Ports.Select(p => new V1ServicePort
-                {
-                    Name = p.Name,
-                    Port = p.Port,
-                    TargetPort = p.TargetPort,
-                    Protocol = p.Protocol,
-                })],
+                Selector = Selector(resource, color, podTemplateHash),
+                Ports = Ports(resource),
             },
         };
     }
+
+    public static List<V1ServicePort> Ports(BlueGreenDeployment resource) =>
+        [.. resource.Spec.Service.Ports.Select(p => new V1ServicePort
+        {
+            Name = p.Name,
+            Port = p.Port,
+            TargetPort = p.TargetPort,
+            Protocol = p.Protocol ?? "TCP",
+        })];
 }

@@ -19,6 +19,9 @@ public static class Phase
     /// <summary>Phases in which a release is under way and has not switched yet.</summary>
     public static bool IsBeforeSwitch(string? phase) =>
         phase is Initializing or Progressing or Testing or Paused or Promoting;
+
+    /// <summary>Phases that report a failure: an aborted or rolled-back release, an invalid spec, a refused write.</summary>
+    public static bool IsFailed(string? phase) => phase is Degraded or RolledBack;
 }
 
 /// <summary>The imperative verbs of the <c>bluegreen.dev/action</c> annotation.</summary>

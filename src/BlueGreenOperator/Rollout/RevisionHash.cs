@@ -14,7 +14,12 @@ public static class RevisionHash
 {
     public const int Length = 10;
 
-    public static string Compute(BlueGreenDeploymentSpec spec)
+    // Specs are not changed once read (each watch event brings new objects): hash each one once.
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<BlueGreenDeploymentSpec, string> Computed = [];
+
+    public static string Compute(BlueGreenDeploymentSpec spec) => Computed.GetValue(spec, Hash);
+
+    static string Hash(BlueGreenDeploymentSpec spec)
     {
         var release = new JsonObject
         {

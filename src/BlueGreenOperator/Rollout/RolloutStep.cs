@@ -6,6 +6,12 @@ namespace BlueGreenOperator.Rollout;
 public abstract record RolloutStep
 {
     public virtual bool IsWrite => true;
+
+    /// <summary>
+    /// The step acts on a decision read from status (which colour serves, which colour may go): it must not be taken
+    /// on a stale view of the object. The reconciler confirms the object first unless it wrote status just before.
+    /// </summary>
+    public virtual bool NeedsFreshStatus => false;
 }
 
 /// <summary>Nothing to do now: converged, or waiting for the world (a watch event or a timer brings us back).</summary>
@@ -16,11 +22,18 @@ public sealed record Wait : RolloutStep
     public override bool IsWrite => false;
 }
 
-/// <summary>Create or update a colour's Deployment with the spec's template at the given revision and size.</summary>
+/// <summary>
+/// Make a colour's Deployment exactly the template of a revision at a size: created if missing, its template replaced
+/// whole (hand edits reverted) and its labels restored. The template comes from the spec when the revision is the
+/// spec's, otherwise from the revision's recorded template.
+/// </summary>
 public sealed record ApplyDeployment(Color Color, string Revision, string ModelVersion, int Replicas) : RolloutStep;
 
 /// <summary>Change only the size of a colour's Deployment.</summary>
-public sealed record ScaleDeployment(Color Color, int Replicas) : RolloutStep;
+public sealed record ScaleDeployment(Color Color, int Replicas) : RolloutStep
+{
+    public override bool NeedsFreshStatus => true;
+}
 
 public enum ServiceRole
 {
@@ -28,16 +41,35 @@ public enum ServiceRole
     Preview,
 }
 
-/// <summary>Create the Service, or point its selector at the colour (one merge patch).</summary>
-public sealed record PointService(ServiceRole Role, Color Color) : RolloutStep;
+/// <summary>
+/// Create the Service, or make its selector and ports the desired ones (one write). The active Service selects the
+/// pods of one colour made from one tested template (<paramref name="PodTemplateHash"/>); the preview Service selects a colour.
+/// </summary>
+public sealed record PointService(ServiceRole Role, Color Color, string? PodTemplateHash = null) : RolloutStep
+{
+    public override bool NeedsFreshStatus => Role == ServiceRole.Active;
+}
 
-/// <summary>Run the smoke tests against every ready pod of the colour; the result feeds a second decision.</summary>
+/// <summary>Keep a colour's live template as the recorded template of its revision (one was lost or never written).</summary>
+public sealed record RecordTemplate(Color Color, string Revision) : RolloutStep;
+
+/// <summary>Delete recorded templates of revisions that no colour, release or rollback can need any more.</summary>
+public sealed record PruneTemplates(IReadOnlyList<string> Revisions) : RolloutStep
+{
+    public override bool NeedsFreshStatus => true;
+
+    public bool Equals(PruneTemplates? other) => other is not null && Revisions.SequenceEqual(other.Revisions);
+
+    public override int GetHashCode() => Revisions.Aggregate(17, (hash, revision) => (hash * 31) + revision.GetHashCode(StringComparison.Ordinal));
+}
+
+/// <summary>Start the smoke tests against every ready pod of the colour; the result arrives as an observation.</summary>
 public sealed record RunSmokeTests(Color Color, string Revision) : RolloutStep
 {
     public override bool IsWrite => false;
 }
 
-/// <summary>Run the analysis checks against the active colour; the result feeds a second decision.</summary>
+/// <summary>Start the analysis checks against the active colour; the result arrives as an observation.</summary>
 public sealed record RunAnalysis(Color Color, string Revision) : RolloutStep
 {
     public override bool IsWrite => false;
@@ -52,10 +84,13 @@ public enum EventKind
 /// <summary>A core/v1 Event to record about the BlueGreenDeployment.</summary>
 public sealed record RolloutEvent(EventKind Kind, string Reason, string Message);
 
-/// <summary>The decision: one step, the status to persist after it, and when to come back.</summary>
+/// <summary>The decision: one step, the status to persist before it, and when to come back.</summary>
+/// <param name="Stage">The stage the object was found in, for logs and tests.</param>
+/// <param name="ConsumedAction">The action annotation's value, when this decision performed or refused it.</param>
 public sealed record RolloutPlan(
+    Stage Stage,
     RolloutStep Step,
     BlueGreenDeploymentStatus Status,
     TimeSpan? RequeueAfter,
     IReadOnlyList<RolloutEvent> Events,
-    bool ClearAction);
+    string? ConsumedAction);

@@ -31,7 +31,22 @@ public static partial class SpecValidator
     [GeneratedRegex("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")]
     private static partial Regex LabelValue();
 
+    // Specs are not changed once read (each watch event brings new objects): validate each one once per name.
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<BlueGreenDeploymentSpec, Tuple<string, IReadOnlyList<string>>> Validated = [];
+
     public static IReadOnlyList<string> Validate(BlueGreenDeployment resource)
+    {
+        if (resource.Spec is not { } spec)
+            return Check(resource);
+        var name = resource.Metadata?.Name ?? "";
+        if (Validated.TryGetValue(spec, out var known) && known.Item1 == name)
+            return known.Item2;
+        var errors = Check(resource);
+        Validated.AddOrUpdate(spec, Tuple.Create(name, errors));
+        return errors;
+    }
+
+    static IReadOnlyList<string> Check(BlueGreenDeployment resource)
     {
         var errors = new List<string>();
         var name = resource.Metadata?.Name ?? "";

@@ -69,6 +69,42 @@ internal sealed class Informer<T>(
 
     public bool TryGet(ObjectKey key, out T value) => cache.TryGetValue(key, out value!);
 
+    /// <summary>
+    /// Puts an object the operator just wrote into the cache at once, so that the next decision never sees an older
+    /// version; an older arrival (by resourceVersion) never replaces a newer cached object.
+    /// </summary>
+    public void Upsert(T written)
+    {
+        lock (dispatch)
+        {
+            var key = ObjectKey.Of(written.Metadata);
+            var existed = cache.TryGetValue(key, out var cached);
+            if (existed && IsOlder(written, cached!))
+            {
+                return;
+            }
+
+            cache[key] = written;
+            Notify(new InformerEvent<T>(existed ? InformerEventType.Modified : InformerEventType.Added, written));
+        }
+    }
+
+    /// <summary>Removes an object the operator just deleted.</summary>
+    public void Forget(ObjectKey key)
+    {
+        lock (dispatch)
+        {
+            if (cache.TryRemove(key, out var gone))
+            {
+                Notify(new InformerEvent<T>(InformerEventType.Deleted, gone));
+            }
+        }
+    }
+
+    // resourceVersions are compared as integers, as client-go's etcd versioner does; if one does not parse, the arrival wins.
+    private static bool IsOlder(T arrival, T cached) =>
+        long.TryParse(arrival.Metadata?.ResourceVersion, out var a) && long.TryParse(cached.Metadata?.ResourceVersion, out var b) && a < b;
+
     public IReadOnlyList<T> List() => [.. cache.Values];
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -152,7 +188,12 @@ internal sealed class Informer<T>(
                 lock (dispatch)
                 {
                     var key = ObjectKey.Of(item.Metadata!);
-                    var existed = cache.ContainsKey(key);
+                    var existed = cache.TryGetValue(key, out var cached);
+                    if (existed && IsOlder(item, cached!))
+                    {
+                        break;
+                    }
+
                     cache[key] = item;
                     Notify(new InformerEvent<T>(existed ? InformerEventType.Modified : InformerEventType.Added, item));
                 }

@@ -47,6 +47,18 @@ internal static class KubernetesListWatch
                 ns, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
                 timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: ct));
 
+    public static ListWatch<V1ControllerRevision> ControllerRevisions(IKubernetes client, string? ns, string? labelSelector) => Build<V1ControllerRevision, V1ControllerRevisionList>(
+        ct => ns is null
+            ? client.AppsV1.ListControllerRevisionForAllNamespacesAsync(labelSelector: labelSelector, cancellationToken: ct)
+            : client.AppsV1.ListNamespacedControllerRevisionAsync(ns, labelSelector: labelSelector, cancellationToken: ct),
+        (resourceVersion, timeoutSeconds, onError, ct) => ns is null
+            ? client.AppsV1.WatchListControllerRevisionForAllNamespacesAsync(
+                allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
+                timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: ct)
+            : client.AppsV1.WatchListNamespacedControllerRevisionAsync(
+                ns, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
+                timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: ct));
+
     /// <summary>A custom resource (group/version/plural), deserialised into <typeparamref name="T"/> with <see cref="KubernetesJson"/>.</summary>
     public static ListWatch<T> CustomResources<T>(
         IKubernetes client, string group, string version, string plural, string? ns, string? labelSelector = null)

@@ -4,7 +4,7 @@ using k8s.Models;
 
 namespace BlueGreenOperator.Tests.Rollout;
 
-/// <summary>Builders for observed states: the resource, its Deployments and Services, and check reports.</summary>
+/// <summary>Builders for observed states: the resource, its Deployments, Services and pods, and check reports.</summary>
 internal static class Given
 {
     public static readonly DateTime T0 = new(2026, 11, 20, 12, 0, 0, DateTimeKind.Utc);
@@ -13,7 +13,7 @@ internal static class Given
     {
         var resource = new BlueGreenDeployment
         {
-            Metadata = new V1ObjectMeta { Name = "fraud-model", NamespaceProperty = "ml", Uid = "uid-1", Generation = 1 },
+            Metadata = new V1ObjectMeta { Name = "fraud-model", NamespaceProperty = "ml", Uid = "uid-1", Generation = 1, ResourceVersion = "1" },
             Spec = new BlueGreenDeploymentSpec
             {
                 Replicas = 3,
@@ -47,22 +47,6 @@ internal static class Given
     }
 
     public static string Revision(BlueGreenDeployment resource) => RevisionHash.Compute(resource.Spec);
-
-    public static ObservedDeployment Deployment(Color color, BlueGreenDeployment resource, int desired, int? available = null) =>
-        Deployment(color, Revision(resource), resource.Spec.Model.Version, desired, available ?? desired);
-
-    public static ObservedDeployment Deployment(Color color, string revision, string modelVersion, int desired, int available) =>
-        new(color, revision, modelVersion, desired, Generation: 2, ObservedGeneration: 2, Replicas: desired, UpdatedReplicas: desired, AvailableReplicas: available);
-
-    public static ObservedService Service(string name, Color? color) => new(name, color);
-
-    public static CheckReport Passed(Color color, string revision, int pods) =>
-        new(color, revision, [.. Enumerable.Range(0, pods).Select(i => new CheckResult { Name = "ready", Pod = $"pod-{i}", Passed = true, LatencyMs = 3 })], pods);
-
-    public static CheckReport FailedOnOnePod(Color color, string revision, int pods) =>
-        new(color, revision,
-            [.. Enumerable.Range(0, pods).Select(i => new CheckResult { Name = "golden", Pod = $"pod-{i}", Passed = i != 1, LatencyMs = 3, Message = i == 1 ? "output-0 was [1], expected [0]" : "ok" })],
-            pods);
 
     public static BlueGreenDeployment WithStatus(this BlueGreenDeployment resource, BlueGreenDeploymentStatus? status)
     {

@@ -1,0 +1,74 @@
+using BlueGreenOperator.Api;
+using BlueGreenOperator.Runtime;
+using k8s;
+using k8s.Models;
+
+namespace BlueGreenOperator.Cluster;
+
+/// <summary>
+/// The informers' caches of one kind, over every watched namespace, with an index by the owning object's name (the
+/// instance label) for the kinds an object has many of (pods, recorded templates).
+/// </summary>
+internal sealed class KindCache<T>
+    where T : IKubernetesObject<V1ObjectMeta>
+{
+    readonly List<(string? Namespace, Informer<T> Informer)> _scopes = [];
+    readonly object _gate = new();
+    readonly Dictionary<(string Namespace, string Instance), Dictionary<string, T>> _byInstance = [];
+
+    public void Add(string? ns, Informer<T> informer)
+    {
+        _scopes.Add((ns, informer));
+        informer.Subscribe(Index);
+    }
+
+    public T? Get(string ns, string name) =>
+        For(ns) is { } informer && informer.TryGet(new ObjectKey(ns, name), out var value) ? value : default;
+
+    public void Upsert(T written) => For(written.Metadata.NamespaceProperty)?.Upsert(written);
+
+    public void Forget(string ns, string name) => For(ns)?.Forget(new ObjectKey(ns, name));
+
+    public IReadOnlyList<T> ByInstance(string ns, string instance)
+    {
+        lock (_gate)
+            return _byInstance.TryGetValue((ns, instance), out var objects) ? [.. objects.Values] : [];
+    }
+
+    Informer<T>? For(string ns) => _scopes.FirstOrDefault(s => s.Namespace == ns || s.Namespace is null).Informer;
+
+    void Index(InformerEvent<T> change)
+    {
+        var metadata = change.Object.Metadata;
+        if (metadata.Labels is not { } labels || !labels.TryGetValue(WellKnown.InstanceLabel, out var instance))
+            return;
+        var key = (metadata.NamespaceProperty ?? "", instance);
+        lock (_gate)
+        {
+            if (change.Type == InformerEventType.Deleted)
+            {
+                if (_byInstance.TryGetValue(key, out var objects) && objects.Remove(metadata.Name) && objects.Count == 0)
+                    _byInstance.Remove(key);
+                return;
+            }
+
+            if (!_byInstance.TryGetValue(key, out var existing))
+                _byInstance[key] = existing = new Dictionary<string, T>(StringComparer.Ordinal);
+            existing[metadata.Name] = change.Object;
+        }
+    }
+}
+
+/// <summary>Every cache a reconcile reads.</summary>
+internal sealed class ClusterCaches
+{
+    public KindCache<BlueGreenDeployment> Resources { get; } = new();
+
+    public KindCache<V1Deployment> Deployments { get; } = new();
+
+    public KindCache<V1Service> Services { get; } = new();
+
+    public KindCache<V1Pod> Pods { get; } = new();
+
+    public KindCache<V1ControllerRevision> Templates { get; } = new();
+}

@@ -1,0 +1,150 @@
+using BlueGreenOperator.Api;
+
+namespace BlueGreenOperator.Rollout;
+
+/// <summary>
+/// Makes the world follow what status decided, whatever happened to it meanwhile. Status is the record of decisions
+/// (written before any workload write); the Service selector, the serving Deployment and the preview Service are made
+/// to match it. A selector that moved without a recorded decision is a hand edit and is restored; a decision that has
+/// not reached the Service yet (a lost write, a crash) is carried out. Stages never write the serving colour or the
+/// active Service: only these rules do.
+/// </summary>
+internal static class Convergence
+{
+    /// <summary>G1–G4: the serving side, before anything a stage wants. Null when it matches status.</summary>
+    public static RolloutStep? Serving(PlanContext c)
+    {
+        var status = c.Status;
+        if (ColorNames.Parse(status.ActiveColor) is not { } active)
+            return null;
+
+        // G0: while a rollback is under way the judged revision is not served again (its Service not recreated or
+        // restored, its Deployment not rebuilt): the rollback's own decision points the Service at the standby.
+        if (status.RollbackStartedAt is not null)
+            return null;
+
+        AdoptPodTemplateHash(c, active);
+        var hash = status.ActivePodTemplateHash;
+        var service = c.World.ActiveService;
+        var name = c.Spec.Service.Name;
+        if (service is null)
+        {
+            // G1: the decided colour gets its Service: the first one, or again after a deletion.
+            if (status.LastSwitchMilliseconds is not null)
+                c.Event(EventKind.Warning, "ServiceRestored", $"Service {name} was deleted; created again selecting {active.Label()}");
+            return new PointService(ServiceRole.Active, active, hash);
+        }
+
+        if (!SameSelector(service.Selector, DesiredObjects.Selector(c.Resource, active, hash)) || !SamePorts(service.Ports, c.Spec.Service.Ports))
+        {
+            // G2: a decided switch or rollback not carried out yet, or a hand edit of selector or ports undone.
+            if (status.LastSwitchMilliseconds is not null)
+            {
+                var what = SameSelector(service.Selector, DesiredObjects.Selector(c.Resource, active, hash))
+                    ? "its ports were changed"
+                    : $"its selector was moved to {Describe(service.Selector)} without a decision of the operator";
+                c.Event(EventKind.Warning, "SelectorRestored", $"Service {name}: {what}; restored to {active.Label()}");
+            }
+
+            return new PointService(ServiceRole.Active, active, hash);
+        }
+
+        if (status.LastSwitchMilliseconds is null)
+        {
+            // G2': the decided switch reached the Service (in this reconcile, or before a restart: then timed from the decision).
+            var took = c.World.ActiveServiceWrite ?? (c.World.Now - PlanContext.Utc(status.SwitchedAt ?? c.World.Now));
+            status.LastSwitchMilliseconds = Math.Max(0, (long)Math.Round(took.TotalMilliseconds));
+            var (reason, what) = status.Phase == Phase.RolledBack ? ("RolledBack", "Rolled back")
+                : status.StandbyColor is not null ? ("Switched", "Switched")
+                : ("Serving", "Serving");
+            c.Event(EventKind.Normal, reason, $"{what}: Service {name} selects {active.Label()} (revision {status.ActiveRevision}); {status.LastSwitchMilliseconds} ms from decision to Service write");
+        }
+
+        var deployment = c.Deployment(active);
+        if (deployment is null || deployment.Revision != status.ActiveRevision || !deployment.TemplateIntact)
+        {
+            // G3: the serving colour deleted or edited by hand: written again from the serving revision's template.
+            if (!c.HasTemplate(status.ActiveRevision))
+            {
+                c.DegradedReason = "TemplateLost";
+                status.Phase = Phase.Degraded;
+                status.Message = $"The serving Deployment {c.Resource.Metadata.Name}-{active.Label()} is {(deployment is null ? "gone" : "edited by hand")} and the template of revision {status.ActiveRevision} is not kept: it cannot be restored";
+                return null;
+            }
+
+            c.Event(EventKind.Warning, "DeploymentRestored",
+                $"The serving Deployment {c.Resource.Metadata.Name}-{active.Label()} was {(deployment is null ? "deleted" : "edited by hand")}; written again from revision {status.ActiveRevision}");
+            return new ApplyDeployment(active, status.ActiveRevision!, status.ActiveModelVersion ?? "", Math.Max(c.Replicas, deployment?.DesiredReplicas ?? 0));
+        }
+
+        if (deployment.DesiredReplicas != c.Replicas)
+        {
+            // G4: the serving colour at the spec's size: never below it (a hand scale-down is undone at once).
+            var byHand = !c.SpecChanged && status.Phase != Phase.RolledBack;
+            c.Event(byHand ? EventKind.Warning : EventKind.Normal, byHand ? "ReplicasRestored" : "Scaled",
+                $"Scaling the serving {active.Label()} from {deployment.DesiredReplicas} to {c.Replicas} replicas");
+            return new ScaleDeployment(active, c.Replicas);
+        }
+
+        return null;
+    }
+
+    /// <summary>G5–G7: the preview Service and the recorded templates, after what the stage wants.</summary>
+    public static RolloutStep? Surroundings(PlanContext c)
+    {
+        var status = c.Status;
+        var target = ColorNames.Parse(status.PreviewColor) ?? ColorNames.Parse(status.ActiveColor);
+        if (target is { } color)
+        {
+            // G5: the preview Service selects the colour under test, or the serving colour between releases.
+            var preview = c.World.PreviewService;
+            if (preview is null || !SameSelector(preview.Selector, DesiredObjects.Selector(c.Resource, color, null)) || !SamePorts(preview.Ports, c.Spec.Service.Ports))
+                return new PointService(ServiceRole.Preview, color);
+        }
+
+        // G6: the serving and standby revisions keep a recorded template, so that a deleted colour can be written again.
+        foreach (var (colorName, revision) in new[] { (status.ActiveColor, status.ActiveRevision), (status.StandbyColor, status.StandbyRevision) })
+        {
+            if (ColorNames.Parse(colorName) is { } kept && revision is not null && !c.World.Templates.Contains(revision)
+                && c.Deployment(kept) is { TemplateIntact: true } deployment && deployment.Revision == revision)
+            {
+                return new RecordTemplate(kept, revision);
+            }
+        }
+
+        // G7: templates nothing can need any more are deleted.
+        var needed = new HashSet<string?> { c.Revision, status.ActiveRevision, status.StandbyRevision, status.PreviewRevision };
+        var unneeded = c.World.Templates.Where(r => !needed.Contains(r)).Order(StringComparer.Ordinal).ToList();
+        return unneeded.Count > 0 ? new PruneTemplates(unneeded) : null;
+    }
+
+    /// <summary>
+    /// G8: the pod-template-hash the active Service selects follows the serving pods when their template is still the
+    /// one written by the operator (a control-plane upgrade can rename it), and is learned once for objects that
+    /// started without it.
+    /// </summary>
+    static void AdoptPodTemplateHash(PlanContext c, Color active)
+    {
+        var status = c.Status;
+        var deployment = c.Deployment(active);
+        if (deployment is not { TemplateIntact: true, IsRolledOut: true } || deployment.Revision != status.ActiveRevision)
+            return;
+        var hashes = c.ReadyPods(active, status.ActiveRevision!).Select(p => p.PodTemplateHash).Distinct().ToList();
+        if (hashes is not [{ } hash] || hash == status.ActivePodTemplateHash)
+            return;
+        if (status.ActivePodTemplateHash is not null)
+            c.Event(EventKind.Warning, "PodTemplateHashChanged", $"The pods of {active.Label()} now have pod-template-hash {hash} with an unchanged template; the active Service follows them");
+        status.ActivePodTemplateHash = hash;
+    }
+
+    static bool SameSelector(IReadOnlyDictionary<string, string> live, IReadOnlyDictionary<string, string> desired) =>
+        live.Count == desired.Count && desired.All(p => live.TryGetValue(p.Key, out var value) && value == p.Value);
+
+    static bool SamePorts(IReadOnlyList<ServicePortSpec> live, IList<ServicePortSpec> desired) =>
+        live.Count == desired.Count
+        && live.Zip(desired).All(p => p.First.Name == p.Second.Name && p.First.Port == p.Second.Port
+            && p.First.TargetPort == p.Second.TargetPort && (p.First.Protocol ?? "TCP") == (p.Second.Protocol ?? "TCP"));
+
+    static string Describe(IReadOnlyDictionary<string, string> selector) =>
+        selector.TryGetValue(WellKnown.ColorLabel, out var color) ? color : selector.Count == 0 ? "nothing" : string.Join(",", selector.Select(p => $"{p.Key}={p.Value}"));
+}

@@ -1,0 +1,111 @@
+namespace BlueGreenOperator.Rollout.Stages;
+
+/// <summary>
+/// Stage Stabilizing (the spec's revision serves and a warm standby is kept): analysis at its interval, the standby
+/// shrunk after the scale-down delay, a rollback on the action or on repeated analysis failures, and at the end of the
+/// stabilization period the standby is released (then stage Steady tears it down).
+/// </summary>
+internal static class StabilizingStage
+{
+    public static RolloutStep Decide(PlanContext c)
+    {
+        var status = c.Status;
+        var active = ColorNames.Parse(status.ActiveColor)!.Value;
+        var standby = ColorNames.Parse(status.StandbyColor);
+        ReleaseSteps.ClearPreview(c);
+        var switchedAt = PlanContext.Utc(status.SwitchedAt ?? c.Now);
+
+        if (standby != active.Other())
+        {
+            // A standby on the serving colour cannot be: forget it.
+            ReleaseSteps.ClearStandby(c);
+            return SteadyStage.Decide(c);
+        }
+
+        // S1: the rollback action.
+        if (c.Take(RolloutAction.Rollback))
+            return RollingBackStage.Start(c, "Rollback requested by the rollback action");
+
+        var end = switchedAt.AddSeconds(c.Strategy.StabilizationSeconds);
+        var scaleDownAt = switchedAt.AddSeconds(c.Strategy.ScaleDownDelaySeconds);
+        status.Phase = Phase.Stabilizing;
+        status.Message = $"Stabilizing revision {status.ActiveRevision} on {active.Label()} until {end:O}; {standby.Value.Label()} is the warm standby";
+
+        // S2, S3: analysis at its interval against the serving pods; a run of failures rolls back.
+        var analysis = c.Spec.Analysis;
+        if (analysis is { Checks.Count: > 0 } && c.Now < end)
+        {
+            status.Analysis ??= new Api.AnalysisStatus();
+            var due = PlanContext.Utc(status.Analysis.LastRunAt ?? switchedAt).AddSeconds(analysis.IntervalSeconds);
+            if (c.Now >= due)
+            {
+                var report = c.World.Analysis;
+                if (report is null || report.Color != active || report.Revision != status.ActiveRevision
+                    || (status.Analysis.LastRunAt is { } last && PlanContext.Seconds(report.CompletedAt) <= PlanContext.Utc(last)))
+                {
+                    return new RunAnalysis(active, status.ActiveRevision!);
+                }
+
+                Record(c, report);
+                if (status.Analysis.ConsecutiveFailures >= analysis.FailureLimit)
+                    return RollingBackStage.Start(c, $"Analysis failed {status.Analysis.ConsecutiveFailures} times in a row: {report.Summary}");
+                due = c.Now.AddSeconds(analysis.IntervalSeconds);
+            }
+
+            c.Timer(due);
+        }
+
+        // S4: the standby was deleted or edited by hand: written again from its revision's template.
+        var deployment = c.Deployment(standby.Value);
+        if (deployment is null || deployment.Revision != status.StandbyRevision || !deployment.TemplateIntact)
+        {
+            if (!c.HasTemplate(status.StandbyRevision))
+            {
+                // S5: nothing to rebuild it from: there is no standby any more.
+                c.Event(EventKind.Warning, "StandbyLost", $"The standby {standby.Value.Label()} (revision {status.StandbyRevision}) is gone and its template is not kept; no rollback is possible");
+                ReleaseSteps.ClearStandby(c);
+                return SteadyStage.Decide(c);
+            }
+
+            c.Event(EventKind.Warning, "StandbyRestored",
+                $"The standby Deployment {c.Resource.Metadata.Name}-{standby.Value.Label()} was {(deployment is null ? "deleted" : "edited by hand")}; written again from revision {status.StandbyRevision}");
+            var size = c.Now >= scaleDownAt ? c.Strategy.StandbyReplicas : c.Replicas;
+            return new ApplyDeployment(standby.Value, status.StandbyRevision!, status.StandbyModelVersion ?? "", size);
+        }
+
+        // S6: the end of stabilization: the standby is released; stage Steady scales it to 0.
+        if (c.Now >= end)
+        {
+            c.Event(EventKind.Normal, "Stabilized", $"Revision {status.ActiveRevision} stabilized on {active.Label()}; {standby.Value.Label()} torn down");
+            ReleaseSteps.ClearStandby(c);
+            return SteadyStage.Decide(c);
+        }
+
+        c.Timer(end);
+        if (c.Now < scaleDownAt)
+        {
+            c.Timer(scaleDownAt);
+            return Wait.Instance;
+        }
+
+        // S7: after the scale-down delay the standby shrinks to its warm size.
+        if (deployment.DesiredReplicas > c.Strategy.StandbyReplicas)
+        {
+            c.Event(EventKind.Normal, "Scaled", $"Scaling {standby.Value.Label()} to the warm standby size {c.Strategy.StandbyReplicas}");
+            return new ScaleDeployment(standby.Value, c.Strategy.StandbyReplicas);
+        }
+
+        return Wait.Instance;
+    }
+
+    static void Record(PlanContext c, CheckReport report)
+    {
+        var analysis = c.Status.Analysis!;
+        analysis.LastRunAt = c.Now;
+        analysis.Runs++;
+        analysis.Results = CheckSummary.Aggregate(report.Results);
+        analysis.ConsecutiveFailures = report.Passed ? 0 : analysis.ConsecutiveFailures + 1;
+        if (!report.Passed)
+            c.Event(EventKind.Warning, "AnalysisFailed", report.Summary);
+    }
+}
