@@ -63,11 +63,13 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
         if (live is null)
         {
             // A dry run shows the template as the API server will store it (defaults, mutating admission): its hash goes in.
-            var dryRun = await Guard($"Deployment {name}", () => client.AppsV1.CreateNamespacedDeploymentAsync(
-                desired, ns, dryRun: "All", fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+            var dryRun = await CreateAsync("Deployment", name, caches.Deployments, () => client.AppsV1.CreateNamespacedDeploymentAsync(
+                desired, ns, dryRun: "All", fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None),
+                () => client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: CancellationToken.None), resource);
             Annotate(desired.Metadata, Observation.TemplateHash(dryRun.Spec.Template));
-            written = await Guard($"Deployment {name}", () => client.AppsV1.CreateNamespacedDeploymentAsync(
-                desired, ns, fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+            written = await CreateAsync("Deployment", name, caches.Deployments, () => client.AppsV1.CreateNamespacedDeploymentAsync(
+                desired, ns, fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None),
+                () => client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: CancellationToken.None), resource);
         }
         else
         {
@@ -170,13 +172,14 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
         };
         try
         {
-            var created = await Guard($"ControllerRevision {body.Metadata.Name}", () => client.AppsV1.CreateNamespacedControllerRevisionAsync(
-                body, resource.Metadata.NamespaceProperty, fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+            var created = await CreateAsync("ControllerRevision", body.Metadata.Name, caches.Templates, () => client.AppsV1.CreateNamespacedControllerRevisionAsync(
+                body, resource.Metadata.NamespaceProperty, fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None),
+                () => client.AppsV1.ReadNamespacedControllerRevisionAsync(body.Metadata.Name, resource.Metadata.NamespaceProperty, cancellationToken: CancellationToken.None), resource);
             caches.Templates.Upsert(created);
         }
         catch (WriteConflictException)
         {
-            // Already recorded: a revision's template never changes.
+            // Already recorded (and now in the cache): a revision's template never changes.
         }
     }
 
@@ -207,8 +210,9 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
         V1Service written;
         if (live is null)
         {
-            written = await Guard($"Service {name}", () => client.CoreV1.CreateNamespacedServiceAsync(
-                desired, ns, fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
+            written = await CreateAsync("Service", name, caches.Services, () => client.CoreV1.CreateNamespacedServiceAsync(
+                desired, ns, fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None),
+                () => client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: CancellationToken.None), resource);
         }
         else
         {
@@ -293,6 +297,27 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
             Count = 1,
         };
         await Guard("Event", () => client.CoreV1.CreateNamespacedEventAsync(body, resource.Metadata.NamespaceProperty, cancellationToken: CancellationToken.None));
+    }
+
+    /// <summary>
+    /// A create; when the name is taken, the object is read: ours (the caches missed it, e.g. its labels were
+    /// edited) goes into the cache and the decision is made again; someone else's is a name conflict.
+    /// </summary>
+    static async Task<T> CreateAsync<T>(string kind, string name, KindCache<T> cache, Func<Task<T>> create, Func<Task<T>> read, BlueGreenDeployment resource)
+        where T : IKubernetesObject<V1ObjectMeta>
+    {
+        try
+        {
+            return await Guard($"{kind} {name}", create);
+        }
+        catch (WriteConflictException e) when (e.InnerException is HttpOperationException { Response.StatusCode: HttpStatusCode.Conflict })
+        {
+            var existing = await Guard($"{kind} {name}", read);
+            if (!Observation.IsOwnedBy(existing.Metadata, resource))
+                throw new NameConflictException(kind, name);
+            cache.Upsert(existing);
+            throw;
+        }
     }
 
     /// <summary>Sorts a failed write into a conflict (decide again from a fresh view) or a refusal (report it, back off).</summary>

@@ -6,6 +6,7 @@ using BlueGreenOperator.Rollout;
 using BlueGreenOperator.Runtime;
 using k8s;
 using k8s.Autorest;
+using k8s.Models;
 
 namespace BlueGreenOperator.Cluster;
 
@@ -70,6 +71,25 @@ internal sealed class ClusterState(IKubernetes client, ClusterCaches caches) : I
             .ToHashSet(StringComparer.Ordinal);
         var pods = caches.Pods.ByInstance(ns, resource.Metadata.Name).Select(Observation.Pod).OfType<ObservedPod>().ToList();
         return new ObservedWorld(Deployment(Color.Blue), Deployment(Color.Green), Service(ServiceRole.Active), Service(ServiceRole.Preview), pods, templates, conflict);
+    }
+
+    public async Task<bool> IsForeignAsync(BlueGreenDeployment resource, NameConflictException conflict, CancellationToken ct)
+    {
+        var ns = resource.Metadata.NamespaceProperty;
+        try
+        {
+            V1ObjectMeta metadata = conflict.Kind switch
+            {
+                "Deployment" => (await client.AppsV1.ReadNamespacedDeploymentAsync(conflict.Name, ns, cancellationToken: ct)).Metadata,
+                "Service" => (await client.CoreV1.ReadNamespacedServiceAsync(conflict.Name, ns, cancellationToken: ct)).Metadata,
+                _ => (await client.AppsV1.ReadNamespacedControllerRevisionAsync(conflict.Name, ns, cancellationToken: ct)).Metadata,
+            };
+            return !Observation.IsOwnedBy(metadata, resource);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
     }
 
     public IReadOnlyList<CheckTarget> CheckTargets(BlueGreenDeployment resource, Color color, string revision) =>

@@ -30,6 +30,9 @@ internal interface IClusterState
 
     /// <summary>The ready pods of a colour at a revision: the targets of checks.</summary>
     IReadOnlyList<CheckTarget> CheckTargets(BlueGreenDeployment resource, Color color, string revision);
+
+    /// <summary>Reads an object live: true while it exists and belongs to someone else (a name conflict still stands).</summary>
+    Task<bool> IsForeignAsync(BlueGreenDeployment resource, NameConflictException conflict, CancellationToken ct);
 }
 
 /// <summary>
@@ -51,6 +54,17 @@ internal interface IClusterWrites
 
 /// <summary>The API server refused a write because of what changed since it was decided (409, a failed precondition, a vanished object).</summary>
 internal sealed class WriteConflictException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// A create met an object with the same name that this BlueGreenDeployment does not own (not in the caches, which
+/// hold only the operator's objects): it is never taken over.
+/// </summary>
+internal sealed class NameConflictException(string kind, string name) : Exception($"{kind} {name} exists and is not owned by this BlueGreenDeployment; it is left alone")
+{
+    public string Kind { get; } = kind;
+
+    public string Name { get; } = name;
+}
 
 /// <summary>The API server refused a write for another reason (admission, quota, validation, 5xx): retrying soon will not help.</summary>
 internal sealed class WriteRefusedException(int statusCode, string reason, string message, Exception? inner = null) : Exception(message, inner)

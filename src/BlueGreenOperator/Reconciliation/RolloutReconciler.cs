@@ -28,9 +28,11 @@ internal sealed class RolloutReconciler(
     static readonly TimeSpan MaxRetry = TimeSpan.FromMinutes(2);
     static readonly TimeSpan StatusRetry = TimeSpan.FromSeconds(5);
     static readonly TimeSpan ActionRetry = TimeSpan.FromSeconds(2);
+    static readonly TimeSpan ConflictRecheck = TimeSpan.FromSeconds(10);
 
     readonly ConcurrentDictionary<ObjectKey, Refusal> _refusals = new();
     readonly ConcurrentDictionary<ObjectKey, string> _statusRefusals = new();
+    readonly ConcurrentDictionary<ObjectKey, (NameConflictException Conflict, DateTimeOffset RecheckAt)> _conflicts = new();
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
@@ -40,9 +42,19 @@ internal sealed class RolloutReconciler(
             // Owned objects go with it through their ownerReferences.
             _refusals.TryRemove(key, out _);
             _statusRefusals.TryRemove(key, out _);
+            _conflicts.TryRemove(key, out _);
             if (resource?.Metadata.Uid is { } uid)
                 checks.Forget(uid);
             return ReconcileResult.Done;
+        }
+
+        if (_conflicts.TryGetValue(key, out var standing) && time.GetUtcNow() >= standing.RecheckAt)
+        {
+            // A name conflict is looked at again now and then (a read, no write): the other owner may have gone.
+            if (await cluster.IsForeignAsync(resource, standing.Conflict, cancellationToken))
+                _conflicts[key] = (standing.Conflict, time.GetUtcNow() + ConflictRecheck);
+            else
+                _conflicts.TryRemove(key, out _);
         }
 
         var confirmed = false;
@@ -118,6 +130,12 @@ internal sealed class RolloutReconciler(
                 await cluster.ReadFreshAsync(key, cancellationToken);
                 return ReconcileResult.RequeueAfter(TimeSpan.Zero);
             }
+            catch (NameConflictException e)
+            {
+                logger.LogWarning("{Conflict}", e.Message);
+                _conflicts[key] = (e, time.GetUtcNow() + ConflictRecheck);
+                continue;
+            }
             catch (WriteRefusedException e)
             {
                 var attempts = refusal?.Step == plan.Step ? refusal.Attempts + 1 : 1;
@@ -156,7 +174,7 @@ internal sealed class RolloutReconciler(
         {
             Pods = world.Pods,
             Templates = world.Templates,
-            NameConflict = world.NameConflict,
+            NameConflict = world.NameConflict ?? (_conflicts.TryGetValue(key, out var conflict) ? conflict.Conflict.Message : null),
             SmokeTests = checks.LastReport(uid, CheckKind.Smoke),
             Analysis = checks.LastReport(uid, CheckKind.Analysis),
             Refused = _refusals.TryGetValue(key, out var refusal) ? refusal.Write : null,

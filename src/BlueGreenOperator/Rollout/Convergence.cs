@@ -32,11 +32,15 @@ internal static class Convergence
             // G1: the decided colour gets its Service: the first one, or again after a deletion.
             if (status.LastSwitchMilliseconds is not null)
                 c.Event(EventKind.Warning, "ServiceRestored", $"Service {name} was deleted; created again selecting {active.Label()}");
+            else
+                SwitchPending(c, active);
             return new PointService(ServiceRole.Active, active, hash);
         }
 
         if (!SameSelector(service.Selector, DesiredObjects.Selector(c.Resource, active, hash)) || !SamePorts(service.Ports, c.Spec.Service.Ports))
         {
+            if (status.LastSwitchMilliseconds is null)
+                SwitchPending(c, active);
             // G2: a decided switch or rollback not carried out yet, or a hand edit of selector or ports undone.
             if (status.LastSwitchMilliseconds is not null)
             {
@@ -87,6 +91,20 @@ internal static class Convergence
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A decided switch forward has not reached the Service yet: the phase still says so (the colour is decided, it
+    /// does not serve yet); it moves on once the Service write is done. A rollback says RolledBack at once: what it
+    /// moves away from is known bad either way.
+    /// </summary>
+    static void SwitchPending(PlanContext c, Color active)
+    {
+        var status = c.Status;
+        if (Phase.IsFailed(status.Phase))
+            return;
+        status.Phase = status.StandbyColor is not null ? Phase.Promoting : Phase.Initializing;
+        status.Message = $"Switching Service {c.Spec.Service.Name} to {active.Label()} (revision {status.ActiveRevision})";
     }
 
     /// <summary>G5–G7: the preview Service and the recorded templates, after what the stage wants.</summary>

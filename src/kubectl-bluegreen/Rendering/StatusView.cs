@@ -114,7 +114,7 @@ internal static class StatusView
         var table = new TextTable(firstColumn, "POD", "RESULT", "LATENCY", "MESSAGE");
         foreach (var result in results)
         {
-            table.Add(result.Name, result.Pod, result.Passed ? "passed" : "FAILED", result.LatencyMs is { } ms ? $"{ms}ms" : null, result.Message);
+            table.Add(result.Name, result.FailingPods is { Count: > 0 } failing ? string.Join(",", failing) : $"{result.Pods} pods", result.Passed ? "passed" : "FAILED", result.LatencyMs is { } ms ? $"{ms}ms" : null, result.Message);
         }
 
         return table;

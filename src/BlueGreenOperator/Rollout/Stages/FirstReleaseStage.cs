@@ -33,7 +33,7 @@ internal static class FirstReleaseStage
 
         // F1, F3: create the colour (or revert a hand edit) at full size.
         if (ReleaseSteps.Bring(c, color, c.Replicas) is { } bring)
-            return ReleaseSteps.CheckDeadline(c, color, "the Deployment could not be written") ?? bring;
+            return ReleaseSteps.CheckDeadline(c, color, "could not be written") ?? bring;
 
         // F4, F5: wait for availability up to the progress deadline.
         var deployment = c.Deployment(color)!;
@@ -43,7 +43,7 @@ internal static class FirstReleaseStage
         // F6, F7: smoke tests on every pod; a failure aborts.
         if (!ReleaseSteps.IsTested(c, color, c.Replicas))
         {
-            if (ReleaseSteps.CheckDeadline(c, color, "smoke tests did not pass") is { } late)
+            if (ReleaseSteps.CheckDeadline(c, color, "did not pass its smoke tests") is { } late)
                 return late;
             if (ReleaseSteps.SmokeTest(c, color, c.Replicas) is { } testing)
                 return testing;

@@ -59,7 +59,7 @@ internal static class ReleaseStage
 
         // R3, R4: the colour at the spec's template and the size of this step; hand edits reverted (tests void).
         if (ReleaseSteps.Bring(c, color, size) is { } bring)
-            return ReleaseSteps.CheckDeadline(c, color, "the Deployment could not be written") ?? bring;
+            return ReleaseSteps.CheckDeadline(c, color, "could not be written") ?? bring;
 
         // R5: wait for the pods, up to the progress deadline.
         var target = c.Deployment(color)!;
@@ -71,7 +71,7 @@ internal static class ReleaseStage
         {
             if (!full)
                 status.Phase = Phase.Testing;
-            if (ReleaseSteps.CheckDeadline(c, color, "smoke tests did not pass") is { } late)
+            if (ReleaseSteps.CheckDeadline(c, color, "did not pass its smoke tests") is { } late)
                 return late;
             if (ReleaseSteps.SmokeTest(c, color, size) is { } testing)
                 return testing;

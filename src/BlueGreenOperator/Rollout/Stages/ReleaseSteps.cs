@@ -43,12 +43,15 @@ internal static class ReleaseSteps
     public static DateTime Deadline(PlanContext c) =>
         PlanContext.Utc(c.Status.ProgressStartedAt ?? c.Now).AddSeconds(c.Strategy.ProgressDeadlineSeconds);
 
-    /// <summary>The abort step when the progress deadline passed; otherwise arms the deadline's timer and returns null.</summary>
-    public static RolloutStep? CheckDeadline(PlanContext c, Color color, string waitingFor)
+    /// <summary>
+    /// The abort step when the progress deadline passed ("Revision R on green {what} within 600s{detail}");
+    /// otherwise arms the deadline's timer and returns null.
+    /// </summary>
+    public static RolloutStep? CheckDeadline(PlanContext c, Color color, string what, string detail = "")
     {
         var deadline = Deadline(c);
         if (c.Now >= deadline)
-            return Abort(c, color, "ProgressDeadlineExceeded", $"Revision {c.Revision} on {color.Label()}: {waitingFor} within {c.Strategy.ProgressDeadlineSeconds}s");
+            return Abort(c, color, "ProgressDeadlineExceeded", $"Revision {c.Revision} on {color.Label()} {what} within {c.Strategy.ProgressDeadlineSeconds}s{detail}");
         c.Timer(deadline);
         return null;
     }
@@ -79,7 +82,7 @@ internal static class ReleaseSteps
     public static RolloutStep AwaitAvailable(PlanContext c, Color color, ObservedDeployment deployment)
     {
         var waiting = $"{deployment.AvailableReplicas}/{deployment.DesiredReplicas} available";
-        if (CheckDeadline(c, color, $"not available ({waiting})") is { } abort)
+        if (CheckDeadline(c, color, "was not available", $" ({waiting})") is { } abort)
             return abort;
         c.Status.Message = $"Waiting for {color.Label()} at revision {c.Revision}: {waiting}";
         return Wait.Instance;
@@ -144,7 +147,7 @@ internal static class ReleaseSteps
 
     static RolloutStep RetestShortly(PlanContext c, Color color, string why)
     {
-        if (CheckDeadline(c, color, why) is { } abort)
+        if (CheckDeadline(c, color, "was not ready for smoke tests", $" ({why})") is { } abort)
             return abort;
         c.Status.Message = $"Revision {c.Revision}: {why}; testing again shortly";
         c.Timer(c.Now.AddSeconds(1));

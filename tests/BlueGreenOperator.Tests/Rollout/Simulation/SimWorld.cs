@@ -496,6 +496,8 @@ internal sealed class View(SimWorld world, WorldSnapshot? snapshot) : IClusterSt
 
     public IReadOnlyList<CheckTarget> CheckTargets(BlueGreenDeployment resource, Color color, string revision) => world.Targets(color, revision);
 
+    public Task<bool> IsForeignAsync(BlueGreenDeployment resource, NameConflictException conflict, CancellationToken ct) => Task.FromResult(false);
+
     public Task<BlueGreenDeployment> WriteStatusAsync(BlueGreenDeployment resource, BlueGreenDeploymentStatus status)
     {
         var written = world.WriteStatus(resource, status);
