@@ -73,6 +73,24 @@ internal sealed class ClusterState(IKubernetes client, ClusterCaches caches) : I
         return new ObservedWorld(Deployment(Color.Blue), Deployment(Color.Green), Service(ServiceRole.Active), Service(ServiceRole.Preview), pods, templates, conflict);
     }
 
+    public async Task<NameConflictException?> FindForeignAsync(BlueGreenDeployment resource, CancellationToken ct)
+    {
+        var names = new[]
+        {
+            new NameConflictException("Service", DesiredObjects.ServiceName(resource, ServiceRole.Active)),
+            new NameConflictException("Service", DesiredObjects.ServiceName(resource, ServiceRole.Preview)),
+            new NameConflictException("Deployment", DesiredObjects.DeploymentName(resource, Color.Blue)),
+            new NameConflictException("Deployment", DesiredObjects.DeploymentName(resource, Color.Green)),
+        };
+        foreach (var candidate in names)
+        {
+            if (await IsForeignAsync(resource, candidate, ct))
+                return candidate;
+        }
+
+        return null;
+    }
+
     public async Task<bool> IsForeignAsync(BlueGreenDeployment resource, NameConflictException conflict, CancellationToken ct)
     {
         var ns = resource.Metadata.NamespaceProperty;

@@ -31,6 +31,13 @@ internal interface IClusterState
     /// <summary>The ready pods of a colour at a revision: the targets of checks.</summary>
     IReadOnlyList<CheckTarget> CheckTargets(BlueGreenDeployment resource, Color color, string revision);
 
+    /// <summary>
+    /// Reads the objects the operator would create for this object (both Deployments, both Services) live, once
+    /// before its first release builds anything: the caches hold only the operator's own objects, so an existing
+    /// Service of someone else's is found here rather than after a colour was built in front of it.
+    /// </summary>
+    Task<NameConflictException?> FindForeignAsync(BlueGreenDeployment resource, CancellationToken ct);
+
     /// <summary>Reads an object live: true while it exists and belongs to someone else (a name conflict still stands).</summary>
     Task<bool> IsForeignAsync(BlueGreenDeployment resource, NameConflictException conflict, CancellationToken ct);
 }

@@ -33,6 +33,7 @@ internal sealed class RolloutReconciler(
     readonly ConcurrentDictionary<ObjectKey, Refusal> _refusals = new();
     readonly ConcurrentDictionary<ObjectKey, string> _statusRefusals = new();
     readonly ConcurrentDictionary<ObjectKey, (NameConflictException Conflict, DateTimeOffset RecheckAt)> _conflicts = new();
+    readonly ConcurrentDictionary<string, byte> _probed = new(StringComparer.Ordinal);
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
@@ -44,7 +45,10 @@ internal sealed class RolloutReconciler(
             _statusRefusals.TryRemove(key, out _);
             _conflicts.TryRemove(key, out _);
             if (resource?.Metadata.Uid is { } uid)
+            {
                 checks.Forget(uid);
+                _probed.TryRemove(uid, out _);
+            }
             return ReconcileResult.Done;
         }
 
@@ -104,6 +108,14 @@ internal sealed class RolloutReconciler(
             if (refusal is not null && time.GetUtcNow() < refusal.RetryAt)
                 return ReconcileResult.RequeueAfter(Earlier(refusal.RetryAt - time.GetUtcNow(), actionLeft ? Earlier(ActionRetry, plan.RequeueAfter) : plan.RequeueAfter));
 
+            if (plan.Stage == Stage.FirstRelease && plan.Step is ApplyDeployment && _probed.TryAdd(resource.Metadata.Uid ?? "", 0)
+                && await cluster.FindForeignAsync(resource, cancellationToken) is { } foreign)
+            {
+                logger.LogWarning("{Conflict}", foreign.Message);
+                _conflicts[key] = (foreign, time.GetUtcNow() + ConflictRecheck);
+                continue;
+            }
+
             if (plan.Step.NeedsFreshStatus && !confirmed)
             {
                 // This step acts on a decision read from the cache: confirm the object first, once.
@@ -150,7 +162,7 @@ internal sealed class RolloutReconciler(
 
             _refusals.TryRemove(key, out _);
             if (plan.Step is ApplyDeployment apply)
-                checks.Invalidate(resource.Metadata.Uid, apply.Color);
+                checks.Invalidate(resource.Metadata.Uid ?? "", apply.Color);
             if (plan.Step is PointService { Role: ServiceRole.Active })
             {
                 serviceWrite = Stopwatch.GetElapsedTime(decidedAt);

@@ -61,7 +61,7 @@ internal static class Convergence
             var (reason, what) = status.Phase == Phase.RolledBack ? ("RolledBack", "Rolled back")
                 : status.StandbyColor is not null ? ("Switched", "Switched")
                 : ("Serving", "Serving");
-            c.Event(EventKind.Normal, reason, $"{what}: Service {name} selects {active.Label()} (revision {status.ActiveRevision}); {status.LastSwitchMilliseconds} ms from decision to Service write");
+            c.Event(reason == "RolledBack" ? EventKind.Warning : EventKind.Normal, reason, $"{what}: Service {name} selects {active.Label()} (revision {status.ActiveRevision}); {status.LastSwitchMilliseconds} ms from decision to Service write");
         }
 
         var deployment = c.Deployment(active);

@@ -87,8 +87,14 @@ internal static class ReleaseStage
             }
 
             // R10: automatic promotion: scale to full size (then the added pods are tested).
-            status.Phase = Phase.Promoting;
-            return ReleaseSteps.Bring(c, color, c.Replicas) ?? Wait.Instance;
+            if (ReleaseSteps.Bring(c, color, c.Replicas) is { } scaleUp)
+            {
+                status.Phase = Phase.Promoting;
+                return scaleUp;
+            }
+
+            if (!ReleaseSteps.IsTested(c, color, c.Replicas))
+                return Wait.Instance;
         }
 
         return Switch(c, active, color);

@@ -498,6 +498,8 @@ internal sealed class View(SimWorld world, WorldSnapshot? snapshot) : IClusterSt
 
     public Task<bool> IsForeignAsync(BlueGreenDeployment resource, NameConflictException conflict, CancellationToken ct) => Task.FromResult(false);
 
+    public Task<NameConflictException?> FindForeignAsync(BlueGreenDeployment resource, CancellationToken ct) => Task.FromResult<NameConflictException?>(null);
+
     public Task<BlueGreenDeployment> WriteStatusAsync(BlueGreenDeployment resource, BlueGreenDeploymentStatus status)
     {
         var written = world.WriteStatus(resource, status);

@@ -1,0 +1,219 @@
+using BlueGreenOperator.Api;
+using BlueGreenOperator.Rollout;
+using k8s.Models;
+
+namespace BlueGreenOperator.Tests.Rollout.Scenarios;
+
+/// <summary>
+/// A world for one decision of the planner: the object with its status, both colours with their pods, both Services,
+/// the kept templates, check reports and what the reconciler remembers. <see cref="Settle"/> plays the planner's steps
+/// in a world where pods are ready at once and checks pass, to reach a state from which a scenario starts.
+/// </summary>
+internal sealed class Scenario
+{
+    readonly Dictionary<Color, ObservedDeployment> _deployments = [];
+    readonly List<ObservedPod> _pods = [];
+    int _nextPod;
+
+    public Scenario(BlueGreenDeployment resource) => Resource = resource;
+
+    public BlueGreenDeployment Resource { get; private set; }
+
+    public BlueGreenDeploymentStatus Status => Resource.Status!;
+
+    public ObservedService? Active { get; set; }
+
+    public ObservedService? Preview { get; set; }
+
+    public HashSet<string> Templates { get; } = new(StringComparer.Ordinal);
+
+    public DateTime Now { get; set; } = Given.T0;
+
+    public CheckReport? Smoke { get; set; }
+
+    public CheckReport? Analysis { get; set; }
+
+    public RefusedWrite? Refused { get; set; }
+
+    public string? NameConflict { get; set; }
+
+    public TimeSpan? ServiceWrite { get; set; }
+
+    public static string Hash(string revision) => "h-" + revision;
+
+    public ObservedDeployment? Deployment(Color color) => _deployments.TryGetValue(color, out var d) ? d : null;
+
+    public IReadOnlyList<ObservedPod> Pods => _pods;
+
+    public RolloutPlan Plan() => RolloutPlanner.Plan(new ObservedState(Resource, Deployment(Color.Blue), Deployment(Color.Green), Active, Preview, Now)
+    {
+        Pods = [.. _pods],
+        Templates = Templates.ToHashSet(StringComparer.Ordinal),
+        SmokeTests = Smoke,
+        Analysis = Analysis,
+        Refused = Refused,
+        NameConflict = NameConflict,
+        ActiveServiceWrite = ServiceWrite,
+    });
+
+    /// <summary>Persists the plan's status and removes a consumed action, as the reconciler does before its step.</summary>
+    public RolloutPlan Decide()
+    {
+        var plan = Plan();
+        Resource.Status = plan.Status;
+        if (plan.ConsumedAction is not null)
+            Resource.Metadata.Annotations = null;
+        return plan;
+    }
+
+    /// <summary>A colour's Deployment at a revision and size, rolled out, with <paramref name="ready"/> ready pods of the revision's template.</summary>
+    public Scenario WithDeployment(Color color, string revision, string modelVersion, int desired, int? ready = null, bool intact = true)
+    {
+        var available = ready ?? desired;
+        _deployments[color] = new ObservedDeployment(color, revision, modelVersion, desired, 2, 2, desired, desired, available, intact);
+        _pods.RemoveAll(p => p.Color == color);
+        for (var i = 0; i < desired; i++)
+            _pods.Add(new ObservedPod($"{color.Label()}-{++_nextPod}", color, revision, Hash(revision), i < available));
+        return this;
+    }
+
+    public Scenario WithDeployment(Color color, BlueGreenDeployment version, int desired, int? ready = null, bool intact = true) =>
+        WithDeployment(color, Given.Revision(version), version.Spec.Model.Version, desired, ready, intact);
+
+    public Scenario Without(Color color)
+    {
+        _deployments.Remove(color);
+        _pods.RemoveAll(p => p.Color == color);
+        return this;
+    }
+
+    /// <summary>Changes what the Deployment says and keeps its pods (a hand edit the controller has not acted on yet).</summary>
+    public Scenario Edit(Color color, Func<ObservedDeployment, ObservedDeployment> edit)
+    {
+        _deployments[color] = edit(_deployments[color]);
+        return this;
+    }
+
+    public Scenario AddPod(Color color, string revision, string hash, bool ready)
+    {
+        _pods.Add(new ObservedPod($"{color.Label()}-{++_nextPod}", color, revision, hash, ready));
+        return this;
+    }
+
+    public ObservedService Service(Color color, string? hash) => new("svc",
+        DesiredObjects.Selector(Resource, color, hash), [.. Resource.Spec.Service.Ports]);
+
+    public Scenario WithActive(Color color, string? hash)
+    {
+        Active = Service(color, hash);
+        return this;
+    }
+
+    public Scenario WithPreview(Color color)
+    {
+        Preview = Service(color, null);
+        return this;
+    }
+
+    /// <summary>A new spec (a GitOps sync): status and annotations carry over, the generation moves on.</summary>
+    public Scenario Ship(BlueGreenDeployment next)
+    {
+        next.Status = Resource.Status;
+        next.Metadata.Generation = (Resource.Metadata.Generation ?? 1) + 1;
+        next.Metadata.Annotations = Resource.Metadata.Annotations;
+        Resource = next;
+        return this;
+    }
+
+    public Scenario Act(string verb)
+    {
+        Resource.Metadata.Annotations = new Dictionary<string, string> { [WellKnown.ActionAnnotation] = verb };
+        return this;
+    }
+
+    public Scenario After(int seconds)
+    {
+        Now = Now.AddSeconds(seconds);
+        return this;
+    }
+
+    /// <summary>A passing smoke run on every ready pod of the colour at the revision.</summary>
+    public CheckReport Passed(Color color, string revision) => Report(color, revision, _ => true);
+
+    public CheckReport Report(Color color, string revision, Func<ObservedPod, bool> passes)
+    {
+        var pods = _pods.Where(p => p.Color == color && p.Revision == revision && p.Ready).ToList();
+        var hashes = pods.Select(p => p.PodTemplateHash).Distinct().ToList();
+        return new CheckReport(color, revision,
+            [.. pods.Select(p => new PodCheckResult("golden", p.Name, passes(p), 4, passes(p) ? "ok" : "output-0 was [1], expected [0]"))],
+            [.. pods.Select(p => p.Name)], hashes is [{ } hash] ? hash : null, Now);
+    }
+
+    /// <summary>
+    /// Plays the planner's steps (Deployments available at once, checks passing, Services following, actions as
+    /// given) until it waits with nothing left to do, at most <paramref name="steps"/> decisions.
+    /// </summary>
+    public Scenario Settle(int steps = 40)
+    {
+        for (var i = 0; i < steps; i++)
+        {
+            var plan = Decide();
+            ServiceWrite = null;
+            switch (plan.Step)
+            {
+                case ApplyDeployment apply:
+                    WithDeployment(apply.Color, apply.Revision, apply.ModelVersion, apply.Replicas);
+                    Templates.Add(apply.Revision);
+                    break;
+                case ScaleDeployment scale:
+                    var d = Deployment(scale.Color)!;
+                    WithDeployment(scale.Color, d.Revision!, d.ModelVersion!, scale.Replicas);
+                    break;
+                case PointService { Role: ServiceRole.Active } point:
+                    WithActive(point.Color, point.PodTemplateHash);
+                    ServiceWrite = TimeSpan.FromMilliseconds(12);
+                    break;
+                case PointService point:
+                    WithPreview(point.Color);
+                    break;
+                case RecordTemplate record:
+                    Templates.Add(record.Revision);
+                    break;
+                case PruneTemplates prune:
+                    Templates.ExceptWith(prune.Revisions);
+                    break;
+                case RunSmokeTests smoke:
+                    Smoke = Passed(smoke.Color, smoke.Revision);
+                    break;
+                case RunAnalysis analysis:
+                    Analysis = Passed(analysis.Color, analysis.Revision);
+                    break;
+                case Wait when plan.RequeueAfter is null || Resource.Status?.Phase is Phase.Healthy or Phase.Paused or Phase.Stabilizing or Phase.Degraded or Phase.RolledBack:
+                    return this;
+            }
+        }
+
+        return this;
+    }
+
+    /// <summary>v1 serving from blue at 3 replicas, converged.</summary>
+    public static Scenario ServingV1(Action<BlueGreenDeploymentSpec>? edit = null)
+    {
+        var scenario = new Scenario(Given.Resource("v1", edit)).Settle();
+        if (scenario.Status.Phase != Phase.Healthy)
+            throw new InvalidOperationException($"v1 did not settle: {scenario.Status.Phase} {scenario.Status.Message}");
+        return scenario;
+    }
+
+    /// <summary>v2 switched to green at T0 + 60 s; blue is the standby at full size.</summary>
+    public static Scenario SwitchedToV2(Action<BlueGreenDeploymentSpec>? edit = null)
+    {
+        var scenario = ServingV1(edit).After(60);
+        scenario.Ship(Given.Resource("v2", edit)).Settle();
+        if (scenario.Status.Phase != Phase.Stabilizing)
+            throw new InvalidOperationException($"v2 did not switch: {scenario.Status.Phase} {scenario.Status.Message}");
+        return scenario;
+    }
+
+    public static V1ObjectMeta Meta(BlueGreenDeployment resource) => resource.Metadata;
+}
