@@ -112,6 +112,18 @@ internal sealed class ArgoCdActionTableTests
         }
     }
 
+    [Test]
+    public void Should_read_only_status_fields_the_crd_keeps()
+    {
+        var crd = KubernetesYaml.Deserialize<k8s.Models.V1CustomResourceDefinition>(SourceTree.ReadText("crds/bluegreendeployments.bluegreen.dev.yaml"));
+        var schema = JsonNode.Parse(KubernetesJson.Serialize(crd.Spec.Versions.Single(v => v.Name == WellKnown.Version).Schema.OpenAPIV3Schema))!;
+        var fields = schema["properties"]!["status"]!["properties"]!.AsObject().Select(field => field.Key);
+        var everythingSet = new StatusCase(Phase.Paused, Preview: true, Standby: true, RollingBack: true, Aborted.SpecRevision);
+
+        LiveObject(everythingSet)["status"]!.AsObject().Select(field => field.Key)
+            .Should().BeSubsetOf(fields, "the API server would prune a field its schema does not name, and discovery would never see it");
+    }
+
     [TestCase(Phase.Initializing, Description = "a first release")]
     [TestCase(Phase.Degraded, Description = "a release whose write the API server refuses")]
     public void Should_offer_abort_of_a_release_that_has_not_switched_whatever_its_phase(string phase)
