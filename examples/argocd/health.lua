@@ -1,5 +1,8 @@
 -- Argo CD health check for bluegreen.dev/BlueGreenDeployment.
 -- Reads only status written by the operator; Argo CD runs it with the live object as `obj`.
+-- Degraded whenever the Degraded condition is True, whatever its reason (InvalidSpec, NameConflict, WriteRefused,
+-- TemplateLost, RollbackImpossible, ReleaseAborted, SmokeTestsFailed, ProgressDeadlineExceeded, Aborted, RolledBack),
+-- with the operator's message, which says what failed (for WriteRefused, the API server's reason).
 local hs = {}
 
 local function condition(status, conditionType)

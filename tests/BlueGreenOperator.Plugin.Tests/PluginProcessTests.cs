@@ -98,10 +98,10 @@ public sealed class PluginProcessTests
 
     [TestCase("list", "kubectl bluegreen list [-n NS | -A]")]
     [TestCase("status", "kubectl bluegreen status NAME [-n NS] [--watch]")]
-    [TestCase("promote", "promote applies only in Paused.")]
-    [TestCase("abort", "abort applies only in Initializing, Progressing, Testing, Paused or Promoting.")]
-    [TestCase("rollback", "rollback applies only in Stabilizing.")]
-    [TestCase("retry", "retry applies when a release was aborted or rolled back (status.abortedRevision is set).")]
+    [TestCase("promote", "promote applies in phase Paused (a release passed its smoke tests and waits for a promote).")]
+    [TestCase("abort", "abort applies while a release has not switched yet (status.previewRevision is set).")]
+    [TestCase("rollback", "rollback applies while a switched release stabilizes with a warm standby (status.standbyColor is set, no release or rollback under way).")]
+    [TestCase("retry", "retry applies when the spec's revision is the one that was aborted or rolled back (status.abortedRevision equals status.currentRevision).")]
     public async Task Should_print_the_help_of_each_verb_without_touching_the_cluster(string verb, string expected)
     {
         var outcome = await Plugin(verb, "--help", "--kubeconfig", Path.Combine(scratch.Path, "missing"));

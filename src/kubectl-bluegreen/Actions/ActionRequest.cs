@@ -7,7 +7,7 @@ internal sealed record ActionRequest(string? MergePatch, CommandFailure? Refusal
 {
     public static ActionRequest Decide(string verb, BlueGreenDeployment item, bool force)
     {
-        var applicability = ActionRules.Check(verb, item.Status);
+        var applicability = Applicability.Of(verb, item.Status);
         if (!applicability.Applies && !force)
         {
             return new ActionRequest(null, new CommandFailure(ExitCode.ActionDoesNotApply,

@@ -13,7 +13,7 @@ internal static class Usage
 
     private const string ExitCodes = """
         Exit codes:
-          0 ok, 1 usage error, 2 object not found, 3 action does not apply in the current phase, 4 cluster or API error
+          0 ok, 1 usage error, 2 object not found, 3 action does not apply to the current status, 4 cluster or API error
         """;
 
     public static string Overview => $"""
@@ -31,9 +31,9 @@ internal static class Usage
           list       the BlueGreenDeployments of a namespace (or all) with phase and versions
           status     one BlueGreenDeployment at a glance: phase, colours, smoke tests, analysis, conditions, events
           promote    switch traffic to the tested colour of a Paused release
-          abort      stop the release under test; the active colour keeps serving
-          rollback   send traffic back to the standby colour during stabilization
-          retry      try an aborted or rolled-back release again
+          abort      stop the release that has not switched yet; the active colour keeps serving
+          rollback   send traffic back to the warm standby colour after a switch
+          retry      release the aborted or rolled-back revision the spec still asks for once more
 
         Run "kubectl bluegreen COMMAND --help" for the flags of a command.
 
@@ -58,7 +58,8 @@ internal static class Usage
             """,
         Verb.Status => $"""
             Show one BlueGreenDeployment at a glance: phase and what it means, the colours with their revisions and
-            model versions, the last switch, per-pod smoke-test results, analysis, conditions and recent events.
+            model versions, the last switch, smoke-test and analysis results per check, conditions (a Degraded reason
+            with what it means and what to do) and recent events.
 
             Usage:
               kubectl bluegreen status NAME [-n NS] [--watch]
@@ -71,8 +72,8 @@ internal static class Usage
             """,
         RolloutAction.Promote => ActionHelp(verb, "Switch traffic to the colour under test of a release waiting in Paused (strategy.autoPromote: false)."),
         RolloutAction.Abort => ActionHelp(verb, "Stop the release under test before the switch; the active colour keeps serving and the revision is marked aborted."),
-        RolloutAction.Rollback => ActionHelp(verb, "Send traffic back to the standby colour while the new one is Stabilizing."),
-        RolloutAction.Retry => ActionHelp(verb, "Try the aborted or rolled-back release (status.abortedRevision) once more."),
+        RolloutAction.Rollback => ActionHelp(verb, "Send traffic back to the warm standby colour of the last switch; the revision that served is marked aborted."),
+        RolloutAction.Retry => ActionHelp(verb, "Release the aborted or rolled-back revision (status.abortedRevision) once more, while the spec still asks for it."),
         _ => Overview,
     };
 
@@ -83,10 +84,11 @@ internal static class Usage
         Usage:
           kubectl bluegreen {verb} NAME [-n NS] [--force]
 
-        {verb} applies {ActionRules.WhenApplies(verb)}.
+        {verb} applies {ActionTable.For(verb).When}.
+        This is the operator's own rule: it ignores an action that does not apply (Warning Event ActionIgnored).
 
         Flags:
-              --force              request it even if the current phase says it does not apply
+              --force              request it even if the current status says it does not apply
         {CommonFlags}
 
         {ExitCodes}

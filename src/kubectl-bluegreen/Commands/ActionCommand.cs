@@ -2,7 +2,7 @@ using BlueGreenOperator.Plugin.Cluster;
 
 namespace BlueGreenOperator.Plugin.Commands;
 
-/// <summary>promote, abort, rollback and retry: check the phase, then set the action annotation for the operator.</summary>
+/// <summary>promote, abort, rollback and retry: check the operator's action table, then set the action annotation for the operator.</summary>
 internal static class ActionCommand
 {
     // Status writes bump resourceVersion often (analysis runs), so a conflict earns a fresh read and a new check.

@@ -1,9 +1,45 @@
 namespace BlueGreenOperator.Plugin.Rendering;
 
-/// <summary>What each phase means for the people on call, in one line.</summary>
+/// <summary>What a reason of the Degraded condition means, and what the person on call does about it.</summary>
+internal sealed record ReasonMeaning(string Meaning, Func<string, string> ToDo);
+
+/// <summary>What each phase and each Degraded reason means for the people on call, in one line each.</summary>
 internal static class PhaseMeaning
 {
-    public const string InvalidSpecReason = "InvalidSpec";
+    /// <summary>Every reason the operator gives the Degraded condition; the phase is Degraded (RolledBack after a rollback).</summary>
+    public static readonly IReadOnlyDictionary<string, ReasonMeaning> DegradedReasons = new Dictionary<string, ReasonMeaning>(StringComparer.Ordinal)
+    {
+        ["InvalidSpec"] = new(
+            "the spec breaks a rule the API server cannot check; no workload was changed",
+            _ => "fix the spec as the message says and apply it again"),
+        ["NameConflict"] = new(
+            "a Deployment or Service with one of this object's names belongs to someone else; the operator leaves it alone and writes nothing",
+            _ => "rename spec.service.name or the object, or remove the other object; the operator looks again every 10 seconds"),
+        ["WriteRefused"] = new(
+            "the API server refused one of the operator's writes (quota, admission webhook, validation or a server error; the message gives its reason); the rollout waits at that step",
+            _ => "remove the cause (e.g. raise the ResourceQuota, fix the webhook or the spec); the operator retries the write with back-off"),
+        ["TemplateLost"] = new(
+            "the serving Deployment was deleted or edited by hand and the serving revision's template is no longer kept, so the operator cannot restore it",
+            _ => "check what still serves (kubectl get endpoints), then apply the serving revision's spec again or release a new revision"),
+        ["RollbackImpossible"] = new(
+            "the serving revision failed its analysis but no warm standby was left to roll back to; it keeps serving",
+            name => $"release a fixed revision by changing the spec, or accept the serving one with kubectl bluegreen retry {name}"),
+        ["ReleaseAborted"] = new(
+            "the spec asks for a revision that was aborted or rolled back; it stays scaled down and the colour that served before (if any) keeps serving",
+            name => $"change the spec to a fixed revision, or release this one again with kubectl bluegreen retry {name}"),
+        ["SmokeTestsFailed"] = new(
+            "the new revision failed its smoke tests, so it never took traffic; it was scaled to 0 and the colour that served before (if any) keeps serving",
+            name => $"read the failing checks and pods below, fix the model or the checks and change the spec, or kubectl bluegreen retry {name}"),
+        ["ProgressDeadlineExceeded"] = new(
+            "the new revision was not available and tested within strategy.progressDeadlineSeconds, so it never took traffic; it was scaled to 0 and the colour that served before (if any) keeps serving",
+            name => $"look at the new colour's pods and events (image, scheduling, readiness), then change the spec or kubectl bluegreen retry {name}"),
+        ["Aborted"] = new(
+            "the release was stopped by the abort action before it took traffic; the colour that served before (if any) keeps serving",
+            name => $"change the spec to release another revision, or kubectl bluegreen retry {name} to release this one again"),
+        ["RolledBack"] = new(
+            "analysis failed after the switch (or a rollback was requested) and traffic went back to the previous colour; the revision that served is marked aborted",
+            name => $"read the analysis results below, fix and change the spec, or kubectl bluegreen retry {name} to release it again"),
+    };
 
     public static string Describe(BlueGreenDeployment item)
     {
@@ -19,9 +55,8 @@ internal static class PhaseMeaning
             Phase.Promoting => "the new colour scales to full size; then the Service switches to it in one write",
             Phase.Stabilizing => "traffic switched; analysis watches the new colour while the old one stays as warm standby",
             Phase.Healthy => "the active colour serves; no release is in progress",
-            Phase.Degraded when DegradedReason(item) == InvalidSpecReason =>
-                "the spec is invalid; no workload was changed until it is fixed",
-            Phase.Degraded => "the release failed before any switch; the active colour keeps serving",
+            Phase.Degraded when Reason(item) is { } meaning => meaning.Meaning,
+            Phase.Degraded => "something failed; the message, the conditions and the events below say what",
             Phase.RolledBack => "traffic went back to the previous colour; the failed revision is marked aborted",
             _ => "a phase this plugin does not know; is it older than the operator?",
         };
@@ -30,4 +65,8 @@ internal static class PhaseMeaning
     /// <summary>The reason of a true Degraded condition, shown next to the phase.</summary>
     public static string? DegradedReason(BlueGreenDeployment item) =>
         item.Status?.Conditions?.FirstOrDefault(c => c.Type == StatusConditions.Degraded && c.Status == "True")?.Reason;
+
+    /// <summary>What the reason of a true Degraded condition means, or null when there is none or the plugin does not know it.</summary>
+    public static ReasonMeaning? Reason(BlueGreenDeployment item) =>
+        DegradedReason(item) is { } reason && DegradedReasons.TryGetValue(reason, out var meaning) ? meaning : null;
 }

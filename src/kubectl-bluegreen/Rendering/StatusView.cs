@@ -16,7 +16,8 @@ internal static class StatusView
 
         Field(output, "Name", item.Metadata.Name);
         Field(output, "Namespace", item.Metadata.NamespaceProperty);
-        Field(output, "Model", $"{item.Spec.Model.Name} {item.Spec.Model.Version} (desired)");
+        var revision = status?.CurrentRevision is { Length: > 0 } current ? $", revision {current}" : "";
+        Field(output, "Model", $"{item.Spec.Model.Name} {item.Spec.Model.Version} (desired{revision})");
         var degradedReason = status?.Phase == Phase.Degraded ? PhaseMeaning.DegradedReason(item) : null;
         var phase = status?.Phase is { Length: > 0 } p ? p : "<none>";
         Field(output, "Phase", $"{phase}{(degradedReason is null ? "" : $" ({degradedReason})")}: {PhaseMeaning.Describe(item)}");
@@ -25,7 +26,12 @@ internal static class StatusView
             Field(output, "Message", status.Message);
         }
 
-        var actions = ActionRules.ApplicableVerbs(status);
+        if (PhaseMeaning.Reason(item) is { } meaning)
+        {
+            Field(output, "What to do", meaning.ToDo(item.Metadata.Name));
+        }
+
+        var actions = ActionTable.Applicable(status);
         Field(output, "Actions", actions.Count == 0 ? "none apply now" : string.Join(", ", actions.Select(verb => $"kubectl bluegreen {verb} {item.Metadata.Name}")));
         output.Append('\n');
 
@@ -33,7 +39,12 @@ internal static class StatusView
         Field(output, "Last switch", status?.SwitchedAt is { } switched
             ? $"{Age.Timestamp(switched)} ({Age.Since(switched, now)} ago){(status.LastSwitchMilliseconds is { } ms ? $", Service write took {ms} ms" : "")}"
             : "never");
-        Field(output, "Aborted", status?.AbortedRevision is { Length: > 0 } aborted ? $"revision {aborted} (not retried until the spec changes or a retry)" : "none");
+        if (status?.PromotedAt is { } promoted)
+        {
+            Field(output, "Promoted", $"{Age.Timestamp(promoted)} ({Age.Since(promoted, now)} ago)");
+        }
+
+        Field(output, "Aborted", Aborted(status));
         output.Append('\n');
 
         WriteSmokeTests(output, status);
@@ -64,13 +75,21 @@ internal static class StatusView
     private static void Field(StringBuilder output, string label, string? value) =>
         output.Append((label + ":").PadRight(LabelWidth)).Append(' ').Append(value).Append('\n');
 
+    private static string Aborted(BlueGreenDeploymentStatus? status) => status?.AbortedRevision is not { Length: > 0 } aborted
+        ? "none"
+        : status.CurrentRevision is not { Length: > 0 } current ? $"revision {aborted} (not released again until the spec changes or a retry)"
+        : current == aborted ? $"revision {aborted}, which the spec asks for: held until the spec changes or a retry"
+        : $"revision {aborted}; the spec has moved on to revision {current}";
+
+    /// <summary>The pod-template-hash column: the pods the active Service selects, the tested pods, the standby's pods.</summary>
     private static void WriteColours(StringBuilder output, BlueGreenDeploymentStatus? status)
     {
+        var tested = status?.TestedRevision is { Length: > 0 } revision && revision == status.PreviewRevision ? status.TestedPodTemplateHash : null;
         output.Append("Colours:\n");
-        new TextTable("ROLE", "COLOR", "REVISION", "MODEL VERSION")
-            .Add("active", status?.ActiveColor, status?.ActiveRevision, status?.ActiveModelVersion)
-            .Add("preview", status?.PreviewColor, status?.PreviewRevision, status?.PreviewModelVersion)
-            .Add("standby", status?.StandbyColor, status?.StandbyRevision, status?.StandbyModelVersion)
+        new TextTable("ROLE", "COLOR", "REVISION", "MODEL VERSION", "POD TEMPLATE")
+            .Add("active", status?.ActiveColor, status?.ActiveRevision, status?.ActiveModelVersion, status?.ActivePodTemplateHash)
+            .Add("preview", status?.PreviewColor, status?.PreviewRevision, status?.PreviewModelVersion, tested)
+            .Add("standby", status?.StandbyColor, status?.StandbyRevision, status?.StandbyModelVersion, status?.StandbyPodTemplateHash)
             .WriteTo(output, "  ");
     }
 
@@ -83,10 +102,9 @@ internal static class StatusView
             return;
         }
 
-        var failed = results.Count(r => !r.Passed);
         var tested = status?.TestedRevision is { Length: > 0 } revision ? $", revision {revision} passed on {Plural(status.TestedPods ?? 0, "pod")}" : "";
-        Field(output, "Smoke tests", $"{results.Count - failed} passed, {failed} failed{tested}");
-        CheckTable("TEST", results).WriteTo(output, "  ");
+        Field(output, "Smoke tests", Passed(results) + tested);
+        CheckTable(results).WriteTo(output, "  ");
     }
 
     private static void WriteAnalysis(StringBuilder output, BlueGreenDeployment item, DateTimeOffset now)
@@ -105,19 +123,34 @@ internal static class StatusView
         Field(output, "Analysis", $"{Plural(analysis.Runs, "run")}, {failures}{lastRun}");
         if (analysis.Results is { Count: > 0 } results)
         {
-            CheckTable("CHECK", results).WriteTo(output, "  ");
+            CheckTable(results).WriteTo(output, "  ");
         }
     }
 
-    private static TextTable CheckTable(string firstColumn, IEnumerable<CheckResult> results)
+    private static string Passed(IList<CheckResult> results) =>
+        $"{results.Count(r => r.Passed)} of {Plural(results.Count, "check")} passed";
+
+    /// <summary>One row per check, as the operator records them: over how many pods it passed, the slowest attempt, the first failing pods.</summary>
+    private static TextTable CheckTable(IEnumerable<CheckResult> results)
     {
-        var table = new TextTable(firstColumn, "POD", "RESULT", "LATENCY", "MESSAGE");
+        var table = new TextTable("CHECK", "PASSED", "RESULT", "SLOWEST", "FAILING PODS", "MESSAGE");
         foreach (var result in results)
         {
-            table.Add(result.Name, result.FailingPods is { Count: > 0 } failing ? string.Join(",", failing) : $"{result.Pods} pods", result.Passed ? "passed" : "FAILED", result.LatencyMs is { } ms ? $"{ms}ms" : null, result.Message);
+            // A query (Prometheus) runs once, not per pod.
+            var passedPods = result.Pods > 0 ? $"{result.Pods - result.FailedPods}/{Plural(result.Pods, "pod")}" : null;
+            table.Add(result.Name, passedPods, result.Passed ? "passed" : "FAILED", result.LatencyMs is { } ms ? $"{ms}ms" : null, FailingPods(result), result.Message);
         }
 
         return table;
+    }
+
+    private static string? FailingPods(CheckResult result)
+    {
+        var named = result.FailingPods ?? [];
+        var unnamed = result.FailedPods - named.Count;
+        return named.Count == 0
+            ? unnamed > 0 ? Plural(unnamed, "pod") : null
+            : string.Join(", ", named) + (unnamed > 0 ? $" (+{unnamed} more)" : "");
     }
 
     private static void WriteConditions(StringBuilder output, BlueGreenDeploymentStatus? status, DateTimeOffset now)

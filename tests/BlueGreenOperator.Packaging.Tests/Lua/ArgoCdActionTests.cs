@@ -36,31 +36,6 @@ internal sealed class ArgoCdActionTests
         ((string?)annotations[ActionAnnotation]).Should().Be(verb);
     }
 
-    [TestCase("Initializing", false, new string[0])]
-    [TestCase("Progressing", false, new[] { "abort" })]
-    [TestCase("Testing", false, new[] { "abort" })]
-    [TestCase("Paused", false, new[] { "promote", "abort" })]
-    [TestCase("Promoting", false, new[] { "abort" })]
-    [TestCase("Stabilizing", false, new[] { "rollback" })]
-    [TestCase("Healthy", false, new string[0])]
-    [TestCase("Healthy", true, new[] { "retry" })]
-    [TestCase("Degraded", true, new[] { "retry" })]
-    [TestCase("RolledBack", true, new[] { "retry" })]
-    public async Task Should_enable_only_the_actions_that_apply_to_the_phase(string phase, bool aborted, string[] enabled)
-    {
-        var rollout = SampleRollout.InPhase(phase, "any");
-        if (aborted)
-        {
-            SampleRollout.Status(rollout)["abortedRevision"] = "8f1e2a44";
-        }
-
-        var actions = (await ArgoCdLua.RunAsync(ArgoCdLua.DiscoveryScript, rollout)).AsObject();
-
-        actions.Select(action => action.Key).Should().BeEquivalentTo(Verbs, "discovery lists every verb, enabled or not");
-        actions.Where(action => !(bool)action.Value!["disabled"]!).Select(action => action.Key)
-            .Should().BeEquivalentTo(enabled);
-    }
-
     [Test]
     public async Task Should_offer_no_action_before_the_operator_wrote_a_status()
     {

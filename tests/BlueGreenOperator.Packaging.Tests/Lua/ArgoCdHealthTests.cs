@@ -1,6 +1,4 @@
 using System.Text.Json.Nodes;
-using k8s;
-using k8s.Models;
 
 namespace BlueGreenOperator.Packaging.Tests.Lua;
 
@@ -49,9 +47,7 @@ internal sealed class ArgoCdHealthTests
     [Test]
     public void Should_know_exactly_the_phases_and_status_fields_of_the_crd()
     {
-        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(SourceTree.ReadText("crds/bluegreendeployments.bluegreen.dev.yaml"));
-        var schema = JsonNode.Parse(KubernetesJson.Serialize(crd.Spec.Versions.Single(v => v.Name == "v1alpha1").Schema.OpenAPIV3Schema))!;
-        var status = schema["properties"]!["status"]!["properties"]!.AsObject();
+        var status = SampleRollout.CrdStatusSchema();
 
         status["phase"]!["enum"]!.AsArray().Select(phase => (string?)phase).Should().Equal(SampleRollout.Phases);
         var sample = SampleRollout.Status(SampleRollout.InPhase("Degraded", "any"));
@@ -94,6 +90,42 @@ internal sealed class ArgoCdHealthTests
         var health = await ArgoCdLua.RunAsync(ArgoCdLua.HealthScript, rollout);
 
         Expect(health, "Degraded", "Release 8f1e2a44 aborted: progress deadline of 600s exceeded; blue keeps serving");
+    }
+
+    [TestCase("InvalidSpec", "Invalid spec: strategy.standbyReplicas (5) must not exceed replicas (3)")]
+    [TestCase("NameConflict", "Service fraud-model exists and is not owned by this BlueGreenDeployment")]
+    [TestCase("WriteRefused", "Scaling blue to 1 was refused by the API server (422 Invalid): spec.replicas: Invalid value")]
+    [TestCase("TemplateLost", "The serving Deployment fraud-model-blue is gone and the template of revision 6c9d5f7b is not kept: it cannot be restored")]
+    [TestCase("RollbackImpossible", "Revision 6c9d5f7b failed its analysis but no standby was left to roll back to; it keeps serving")]
+    [TestCase("ReleaseAborted", "Revision 8f1e2a44 was aborted; change the spec or use the retry action")]
+    [TestCase("SmokeTestsFailed", "Revision 8f1e2a44 failed smoke tests on green: golden failed on 2 of 3 pods")]
+    [TestCase("ProgressDeadlineExceeded", "Revision 8f1e2a44 on green: not available (1/3 available) within 600s")]
+    [TestCase("Aborted", "Revision 8f1e2a44 aborted by the abort action")]
+    [TestCase("RolledBack", "Rolled back to revision 6c9d5f7b on blue; revision 8f1e2a44 is aborted until the spec changes or a retry action")]
+    public async Task Should_report_degraded_with_the_operators_message_for_every_degraded_reason(string reason, string message)
+    {
+        var rollout = SampleRollout.InPhase(reason == "RolledBack" ? "RolledBack" : "Degraded", message);
+        SampleRollout.SetCondition(rollout, SampleRollout.Condition("Degraded", "True", reason, message));
+
+        var health = await ArgoCdLua.RunAsync(ArgoCdLua.HealthScript, rollout);
+
+        Expect(health, "Degraded", message);
+    }
+
+    [Test]
+    public async Task Should_report_degraded_with_the_API_servers_reason_when_a_write_of_a_release_is_refused()
+    {
+        // A release under test (previewRevision set, not switched) whose Deployment write a ResourceQuota refuses.
+        const string refused = "Writing Deployment green at revision 8f1e2a44 was refused by the API server (403 Forbidden): " +
+            "deployments.apps \"fraud-model-green\" is forbidden: exceeded quota: compute, requested: requests.cpu=3, used: requests.cpu=3, limited: requests.cpu=4";
+        var rollout = SampleRollout.InPhase("Degraded", refused);
+        SampleRollout.SetCondition(rollout, SampleRollout.Condition("Progressing", "False", "WriteRefused", refused));
+        SampleRollout.SetCondition(rollout, SampleRollout.Condition("Degraded", "True", "WriteRefused", refused));
+
+        var health = await ArgoCdLua.RunAsync(ArgoCdLua.HealthScript, rollout);
+
+        ((string?)SampleRollout.Status(rollout)["previewRevision"]).Should().Be("8f1e2a44", "the release has not switched");
+        Expect(health, "Degraded", refused);
     }
 
     [TestCase("Healthy")]

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 
 namespace BlueGreenOperator.Packaging.Tests.Lua;
 
@@ -66,6 +68,14 @@ internal static class SampleRollout
     };
 
     public static JsonObject Status(JsonObject rollout) => rollout["status"]!.AsObject();
+
+    /// <summary>The properties of status in the CRD's v1alpha1 schema: what the API server keeps of a status write.</summary>
+    public static JsonObject CrdStatusSchema()
+    {
+        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(SourceTree.ReadText("crds/bluegreendeployments.bluegreen.dev.yaml"));
+        var schema = JsonNode.Parse(KubernetesJson.Serialize(crd.Spec.Versions.Single(v => v.Name == "v1alpha1").Schema.OpenAPIV3Schema))!;
+        return schema["properties"]!["status"]!["properties"]!.AsObject();
+    }
 
     public static void SetCondition(JsonObject rollout, JsonObject condition)
     {

@@ -1,8 +1,11 @@
 -- Runs one Argo CD Lua script the way Argo CD does: the live object as the global `obj`, and only the
 -- libraries Argo CD offers (no io, os or require), then prints the script's result as JSON.
--- Usage: lua5.1 harness.lua OBJECT_FILE SCRIPT_FILE   (OBJECT_FILE is a Lua chunk returning the object table)
+-- Usage: lua5.1 harness.lua OBJECT_FILE SCRIPT_FILE          (OBJECT_FILE is a Lua chunk returning the object table)
+--        lua5.1 harness.lua --each OBJECTS_FILE SCRIPT_FILE  (a chunk returning a list of objects; prints a list of results)
 
-local objectFile, scriptFile = arg[1], arg[2]
+local each = arg[1] == "--each"
+local first = each and 2 or 1
+local objectFile, scriptFile = arg[first], arg[first + 1]
 
 local function encode(value)
   local kind = type(value)
@@ -39,12 +42,24 @@ local function encode(value)
   error("cannot encode a " .. kind)
 end
 
-local object = dofile(objectFile)
-local script = assert(loadfile(scriptFile))
-setfenv(script, {
-  obj = object,
-  pairs = pairs, ipairs = ipairs, next = next, select = select, unpack = unpack,
-  type = type, tostring = tostring, tonumber = tonumber, error = error, pcall = pcall,
-  string = string, table = table, math = math,
-})
-io.write(encode(script()))
+local function run(object)
+  local script = assert(loadfile(scriptFile))
+  setfenv(script, {
+    obj = object,
+    pairs = pairs, ipairs = ipairs, next = next, select = select, unpack = unpack,
+    type = type, tostring = tostring, tonumber = tonumber, error = error, pcall = pcall,
+    string = string, table = table, math = math,
+  })
+  return script()
+end
+
+if each then
+  -- One interpreter for many objects: each run gets a fresh script and environment, as Argo CD gives each object.
+  local results = {}
+  for index, object in ipairs(dofile(objectFile)) do
+    results[index] = run(object)
+  end
+  io.write(encode(results))
+else
+  io.write(encode(run(dofile(objectFile))))
+end

@@ -84,7 +84,7 @@ public sealed class KubectlBluegreenTests
     public async Task Should_show_status_with_the_objects_own_events()
     {
         var paused = await CreateAsync(Samples.Paused());
-        await RecordEventAsync(paused, "SmokeTestsPassed", "1 pod passed 1 check");
+        await RecordEventAsync(paused, "SmokeTestsPassed", "Revision 8f1e2a44: golden passed on 1 pod");
         await CreateAsync(Samples.Object("other-model"));
         await RecordEventAsync(await ReadAsync("other-model"), "NotMine", "an event of another object");
 
@@ -94,8 +94,9 @@ public sealed class KubectlBluegreenTests
         var lines = outcome.StandardOutput.Split('\n');
         lines.Should().Contain($"Namespace:    {space.Name}");
         lines.Should().Contain("Phase:        Paused: the new colour passed its smoke tests and waits for: kubectl bluegreen promote fraud-model");
-        lines.Should().Contain("  preview   green   8f1e2a44   2026-11-20");
-        lines.Should().Contain(line => line.Contains("Normal   SmokeTestsPassed   1 pod passed 1 check", StringComparison.Ordinal));
+        lines.Should().Contain("  preview   green   8f1e2a44   2026-11-20      7c9f6d5b8", "the API server keeps every status field the operator writes");
+        lines.Should().Contain("  golden   1/1 pod   passed   41ms      -              passed on 1 pods, slowest 41 ms");
+        lines.Should().Contain(line => line.Contains("Normal   SmokeTestsPassed   Revision 8f1e2a44: golden passed on 1 pod", StringComparison.Ordinal));
         outcome.StandardOutput.Should().NotContain("NotMine");
     }
 
@@ -122,7 +123,7 @@ public sealed class KubectlBluegreenTests
         outcome.ExitCode.Should().Be(3, outcome.ToString());
         outcome.StandardError.Should().Be(
             $"error: cannot promote bluegreendeployment \"fraud-model\" in namespace \"{space.Name}\": it is in phase Stabilizing; " +
-            "promote applies only in Paused; what applies now: rollback (--force requests it anyway)\n");
+            "promote applies in phase Paused (a release passed its smoke tests and waits for a promote); what applies now: rollback (--force requests it anyway)\n");
         var after = await ReadAsync("fraud-model");
         after.Metadata.ResourceVersion.Should().Be(stabilizing.Metadata.ResourceVersion, "a refused action must not write");
     }
