@@ -9,12 +9,8 @@ public sealed class StatusViewTests
 
     private static string[] Lines(string page) => page.Split('\n');
 
-    /// <summary>The reasons the operator gives the Degraded condition.</summary>
-    private static readonly string[] DegradedReasons =
-    [
-        "InvalidSpec", "NameConflict", "WriteRefused", "TemplateLost", "RollbackImpossible",
-        "ReleaseAborted", "SmokeTestsFailed", "ProgressDeadlineExceeded", "Aborted", "RolledBack",
-    ];
+    /// <summary>The reasons the operator gives the Degraded condition: the operator's own list.</summary>
+    private static readonly IReadOnlyList<string> DegradedReasons = BlueGreenOperator.Rollout.DegradedReasons.All;
 
     [Test]
     public void Should_render_a_paused_release_exactly()

@@ -36,7 +36,7 @@ public static class CheckSummary
                 var worst = all.Max(r => r.LatencyMs);
                 var message = failed.Count > 0
                     ? (failed[0].Pod is { } pod ? $"{pod}: " : "") + failed[0].Message
-                    : pods > 0 ? $"passed on {pods} pods, slowest {worst} ms" : all[0].Message;
+                    : pods > 0 ? $"passed on {pods} {(pods == 1 ? "pod" : "pods")}, slowest {worst} ms" : all[0].Message;
                 return new CheckResult
                 {
                     Name = Bound(check.Key, 253),

@@ -70,7 +70,7 @@ internal static class Convergence
             // G3: the serving colour deleted or edited by hand: written again from the serving revision's template.
             if (!c.HasTemplate(status.ActiveRevision))
             {
-                c.DegradedReason = "TemplateLost";
+                c.DegradedReason = DegradedReasons.TemplateLost;
                 status.Phase = Phase.Degraded;
                 status.Message = $"The serving Deployment {c.Resource.Metadata.Name}-{active.Label()} is {(deployment is null ? "gone" : "edited by hand")} and the template of revision {status.ActiveRevision} is not kept: it cannot be restored";
                 return null;

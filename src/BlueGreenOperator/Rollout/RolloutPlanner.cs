@@ -88,7 +88,7 @@ public static class RolloutPlanner
     {
         c.Status.Phase = Phase.Degraded;
         c.Status.Message = Truncate("Invalid spec: " + errors, StatusLimits.MessageLength);
-        c.DegradedReason = "InvalidSpec";
+        c.DegradedReason = DegradedReasons.InvalidSpec;
         if (c.Old.Message != c.Status.Message)
             c.Event(EventKind.Warning, "InvalidSpec", c.Status.Message);
         c.Ignore("the spec is invalid");
@@ -100,7 +100,7 @@ public static class RolloutPlanner
     {
         c.Status.Phase = Phase.Degraded;
         c.Status.Message = Truncate(conflict, StatusLimits.MessageLength);
-        c.DegradedReason = "NameConflict";
+        c.DegradedReason = DegradedReasons.NameConflict;
         if (c.Old.Message != c.Status.Message)
             c.Event(EventKind.Warning, "NameConflict", c.Status.Message);
         c.Ignore("an object with one of its names belongs to someone else");
@@ -112,7 +112,7 @@ public static class RolloutPlanner
     static void ReportRefused(PlanContext c, RefusedWrite refused)
     {
         c.Status.Phase = Phase.Degraded;
-        c.DegradedReason = "WriteRefused";
+        c.DegradedReason = DegradedReasons.WriteRefused;
         c.Status.Message = Truncate($"{Describe(refused.Step)} was refused by the API server ({refused.StatusCode} {refused.Reason}): {refused.Message}", StatusLimits.MessageLength);
         if (c.Old.Message != c.Status.Message)
             c.Event(EventKind.Warning, "WriteRefused", c.Status.Message);
@@ -165,7 +165,7 @@ public static class RolloutPlanner
             message, generation, c.Now);
 
         StatusConditions.Set(conditions, StatusConditions.Degraded, degraded,
-            degraded ? c.DegradedReason ?? (phase == Phase.RolledBack ? "RolledBack" : "ReleaseAborted") : "AsExpected",
+            degraded ? c.DegradedReason ?? (phase == Phase.RolledBack ? DegradedReasons.RolledBack : DegradedReasons.ReleaseAborted) : "AsExpected",
             degraded ? message : "No failure", generation, c.Now);
     }
 

@@ -47,8 +47,9 @@ public sealed class ApiRoundTripTests
         "progressStartedAt": "2026-11-20T12:00:00Z", "testedRevision": "8f1e2a44aa", "testedPods": 3,
         "switchedAt": "2026-11-20T12:01:00Z", "lastSwitchMilliseconds": 9, "rollbackStartedAt": "2026-11-20T12:02:00Z",
         "analysis": {"lastRunAt": "2026-11-20T12:03:00Z", "consecutiveFailures": 1, "runs": 4,
-          "results": [{"name": "errors", "pod": "p", "passed": false, "latencyMs": 12, "message": "too high"}]},
-        "smokeTests": [{"name": "golden", "pod": "fraud-model-green-abc", "passed": true, "latencyMs": 4, "message": "ok"}],
+          "results": [{"name": "errors", "passed": false, "pods": 0, "failedPods": 0, "latencyMs": 12, "message": "too high"}]},
+        "smokeTests": [{"name": "golden", "passed": false, "pods": 3, "failedPods": 1, "failingPods": ["fraud-model-green-abc"], "latencyMs": 4, "message": "fraud-model-green-abc: wrong"}],
+        "currentRevision": "8f1e2a44aa", "activePodTemplateHash": "5d4f", "standbyPodTemplateHash": "7c9b", "testedPodTemplateHash": "5d4f", "promotedAt": "2026-11-20T12:00:30Z",
         "conditions": [{"type": "Ready", "status": "True", "observedGeneration": 4, "lastTransitionTime": "2026-11-20T12:01:00Z",
           "reason": "Serving", "message": "green serves"}],
         "message": "Stabilizing"

@@ -32,7 +32,7 @@ internal static class HoldStage
     {
         var status = c.Status;
         var reason = StatusConditions.Find(c.Old.Conditions, StatusConditions.Degraded) is { Status: "True" } condition ? condition.Reason : null;
-        if (reason is not null && ReleaseSteps.FailureReasons.Contains(reason) && Phase.IsFailed(c.Old.Phase))
+        if (reason is not null && DegradedReasons.ReleaseFailures.Contains(reason) && Phase.IsFailed(c.Old.Phase))
         {
             status.Phase = c.Old.Phase;
             status.Message = c.Old.Message;
@@ -42,7 +42,7 @@ internal static class HoldStage
         {
             status.Phase = Phase.Degraded;
             status.Message = $"Revision {status.AbortedRevision} was aborted; change the spec or use the retry action";
-            c.DegradedReason = "ReleaseAborted";
+            c.DegradedReason = DegradedReasons.ReleaseAborted;
         }
 
         c.Ignore($"revision {status.AbortedRevision} was aborted; only retry applies");

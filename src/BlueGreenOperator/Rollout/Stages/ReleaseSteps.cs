@@ -6,11 +6,6 @@ namespace BlueGreenOperator.Rollout.Stages;
 /// </summary>
 internal static class ReleaseSteps
 {
-    /// <summary>The reasons a release fails with; the Degraded condition keeps them while the release is held.</summary>
-    public static readonly IReadOnlySet<string> FailureReasons = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "Aborted", "SmokeTestsFailed", "ProgressDeadlineExceeded", "RolledBack", "ReleaseAborted",
-    };
 
     /// <summary>Records that <paramref name="color"/> tests <paramref name="revision"/>; a new release restarts the clock and the tests.</summary>
     public static void Start(PlanContext c, Color color, string startPhase)

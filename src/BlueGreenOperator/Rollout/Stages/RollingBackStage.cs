@@ -63,7 +63,7 @@ internal static class RollingBackStage
         ReleaseSteps.ClearStandby(c);
         status.RollbackStartedAt = null;
         status.Phase = Phase.RolledBack;
-        c.DegradedReason = "RolledBack";
+        c.DegradedReason = DegradedReasons.RolledBack;
         status.Message = $"Rolled back to revision {status.ActiveRevision} on {target.Label()}; revision {status.AbortedRevision} is aborted until the spec changes or a retry action";
         c.Event(EventKind.Warning, "RollbackDecided", status.Message);
         return Wait.Instance;

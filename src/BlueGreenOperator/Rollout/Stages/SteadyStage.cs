@@ -22,7 +22,7 @@ internal static class SteadyStage
         {
             // Y2: analysis judged the serving revision bad but there was nothing to roll back to.
             status.Phase = Phase.Degraded;
-            c.DegradedReason = "RollbackImpossible";
+            c.DegradedReason = DegradedReasons.RollbackImpossible;
             status.Message = $"Revision {aborted} failed its analysis but no standby was left to roll back to; it keeps serving. Change the spec or use the retry action";
         }
         else
