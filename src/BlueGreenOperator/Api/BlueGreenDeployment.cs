@@ -344,6 +344,10 @@ public sealed class BlueGreenDeploymentStatus
     [JsonPropertyName("abortedRevision")]
     public string? AbortedRevision { get; set; }
 
+    /// <summary>Why the aborted revision failed: the Degraded reason it is held with (RolledBack after a rollback).</summary>
+    [JsonPropertyName("abortedReason")]
+    public string? AbortedReason { get; set; }
+
     /// <summary>When the colour under test started progressing; the progress deadline counts from here.</summary>
     [JsonPropertyName("progressStartedAt")]
     public DateTime? ProgressStartedAt { get; set; }

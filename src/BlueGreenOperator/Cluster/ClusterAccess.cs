@@ -147,9 +147,10 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
             return resource.Spec.Template;
         }
 
-        var recorded = caches.Templates.Get(ns, name)
+        if (caches.Templates.Get(ns, name) is { } recorded)
+            return RecordedTemplate.Read(recorded).Template;
+        return caches.Memory.Get(resource.Metadata.Uid ?? "", revision)?.Template
             ?? throw new WriteRefusedException(404, "TemplateNotKept", $"the template of revision {revision} is not kept (ControllerRevision {name} is gone)");
-        return RecordedTemplate.Read(recorded).Template;
     }
 
     async Task CreateTemplateAsync(BlueGreenDeployment resource, string revision, string modelVersion, V1PodTemplateSpec template)
@@ -241,6 +242,12 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
 
     async Task RecordTemplateAsync(BlueGreenDeployment resource, RecordTemplate record)
     {
+        if (caches.Memory.Get(resource.Metadata.Uid ?? "", record.Revision) is { } remembered)
+        {
+            await CreateTemplateAsync(resource, record.Revision, remembered.ModelVersion, remembered.Template);
+            return;
+        }
+
         var name = DesiredObjects.DeploymentName(resource, record.Color);
         var live = caches.Deployments.Get(resource.Metadata.NamespaceProperty, name) ?? throw new WriteConflictException($"Deployment {name} is gone");
         var modelVersion = live.Metadata.Labels?.TryGetValue(WellKnown.ModelVersionLabel, out var version) == true ? version : "";
@@ -264,6 +271,7 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
             }
 
             caches.Templates.Forget(ns, name);
+            caches.Memory.Forget(resource.Metadata.Uid ?? "", revision);
         }
     }
 

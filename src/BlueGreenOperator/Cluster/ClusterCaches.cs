@@ -16,11 +16,21 @@ internal sealed class KindCache<T>
     readonly object _gate = new();
     readonly Dictionary<(string Namespace, string Instance), Dictionary<string, T>> _byInstance = [];
 
+    readonly List<Action<InformerEvent<T>>> _subscribers = [];
+
     public void Add(string? ns, Informer<T> informer)
     {
         _scopes.Add((ns, informer));
         informer.Subscribe(Index);
+        informer.Subscribe(change =>
+        {
+            foreach (var subscriber in _subscribers)
+                subscriber(change);
+        });
     }
+
+    /// <summary>Told of every change of every informer added, before or after.</summary>
+    public void Subscribe(Action<InformerEvent<T>> handler) => _subscribers.Add(handler);
 
     public T? Get(string ns, string name) =>
         For(ns) is { } informer && informer.TryGet(new ObjectKey(ns, name), out var value) ? value : default;
@@ -59,9 +69,46 @@ internal sealed class KindCache<T>
     }
 }
 
+/// <summary>
+/// The pod templates of the revisions this process has seen kept, remembered even after their ControllerRevision is
+/// deleted by hand, so that the good colour can still be written again (and its record made again).
+/// </summary>
+internal sealed class TemplateMemory
+{
+    readonly System.Collections.Concurrent.ConcurrentDictionary<(string Uid, string Revision), RecordedTemplate> _templates = new();
+
+    public void Watch(KindCache<V1ControllerRevision> templates) => templates.Subscribe(change =>
+    {
+        if (change.Type != InformerEventType.Deleted && Owner(change.Object) is { } key)
+            _templates[key] = RecordedTemplate.Read(change.Object);
+    });
+
+    public RecordedTemplate? Get(string uid, string revision) => _templates.TryGetValue((uid, revision), out var template) ? template : null;
+
+    public IReadOnlySet<string> Revisions(string uid) =>
+        _templates.Keys.Where(k => k.Uid == uid).Select(k => k.Revision).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>A template the operator itself deleted (no longer needed), or every template of a deleted object.</summary>
+    public void Forget(string uid, string? revision = null)
+    {
+        foreach (var key in _templates.Keys.Where(k => k.Uid == uid && (revision is null || k.Revision == revision)))
+            _templates.TryRemove(key, out _);
+    }
+
+    static (string, string)? Owner(V1ControllerRevision revision) =>
+        revision.Metadata.OwnerReferences?.FirstOrDefault(o => o.Kind == WellKnown.Kind)?.Uid is { } uid
+        && revision.Metadata.Labels?.TryGetValue(WellKnown.RevisionLabel, out var hash) == true
+            ? (uid, hash)
+            : null;
+}
+
 /// <summary>Every cache a reconcile reads.</summary>
 internal sealed class ClusterCaches
 {
+    public ClusterCaches() => Memory.Watch(Templates);
+
+    public TemplateMemory Memory { get; } = new();
+
     public KindCache<BlueGreenDeployment> Resources { get; } = new();
 
     public KindCache<V1Deployment> Deployments { get; } = new();

@@ -70,8 +70,13 @@ internal sealed class ClusterState(IKubernetes client, ClusterCaches caches) : I
             .OfType<string>()
             .ToHashSet(StringComparer.Ordinal);
         var pods = caches.Pods.ByInstance(ns, resource.Metadata.Name).Select(Observation.Pod).OfType<ObservedPod>().ToList();
-        return new ObservedWorld(Deployment(Color.Blue), Deployment(Color.Green), Service(ServiceRole.Active), Service(ServiceRole.Preview), pods, templates, conflict);
+        return new ObservedWorld(Deployment(Color.Blue), Deployment(Color.Green), Service(ServiceRole.Active), Service(ServiceRole.Preview), pods, templates, conflict)
+        {
+            RememberedTemplates = caches.Memory.Revisions(resource.Metadata.Uid ?? ""),
+        };
     }
+
+    public void Forget(string uid) => caches.Memory.Forget(uid);
 
     public async Task<NameConflictException?> FindForeignAsync(BlueGreenDeployment resource, CancellationToken ct)
     {

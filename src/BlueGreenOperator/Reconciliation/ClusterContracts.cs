@@ -13,7 +13,11 @@ public sealed record ObservedWorld(
     ObservedService? PreviewService,
     IReadOnlyList<ObservedPod> Pods,
     IReadOnlySet<string> Templates,
-    string? NameConflict);
+    string? NameConflict)
+{
+    /// <summary>Revisions whose kept template was deleted but is still remembered by this process.</summary>
+    public IReadOnlySet<string> RememberedTemplates { get; init; } = new HashSet<string>();
+}
 
 /// <summary>
 /// Reads: from the informers' caches, which also hold the operator's own writes at once. The API server is read live
@@ -37,6 +41,9 @@ internal interface IClusterState
     /// Service of someone else's is found here rather than after a colour was built in front of it.
     /// </summary>
     Task<NameConflictException?> FindForeignAsync(BlueGreenDeployment resource, CancellationToken ct);
+
+    /// <summary>Drops what is remembered of a deleted object.</summary>
+    void Forget(string uid);
 
     /// <summary>Reads an object live: true while it exists and belongs to someone else (a name conflict still stands).</summary>
     Task<bool> IsForeignAsync(BlueGreenDeployment resource, NameConflictException conflict, CancellationToken ct);

@@ -34,6 +34,7 @@ internal sealed class RolloutReconciler(
     readonly ConcurrentDictionary<ObjectKey, string> _statusRefusals = new();
     readonly ConcurrentDictionary<ObjectKey, (NameConflictException Conflict, DateTimeOffset RecheckAt)> _conflicts = new();
     readonly ConcurrentDictionary<string, byte> _probed = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<ObjectKey, string> _uids = new();
 
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
     {
@@ -44,14 +45,17 @@ internal sealed class RolloutReconciler(
             _refusals.TryRemove(key, out _);
             _statusRefusals.TryRemove(key, out _);
             _conflicts.TryRemove(key, out _);
-            if (resource?.Metadata.Uid is { } uid)
+            var uid = _uids.TryRemove(key, out var known) ? known : resource?.Metadata.Uid;
+            if (uid is not null)
             {
                 checks.Forget(uid);
+                cluster.Forget(uid);
                 _probed.TryRemove(uid, out _);
             }
             return ReconcileResult.Done;
         }
 
+        _uids[key] = resource.Metadata.Uid ?? "";
         if (_conflicts.TryGetValue(key, out var standing) && time.GetUtcNow() >= standing.RecheckAt)
         {
             // A name conflict is looked at again now and then (a read, no write): the other owner may have gone.
@@ -186,6 +190,7 @@ internal sealed class RolloutReconciler(
         {
             Pods = world.Pods,
             Templates = world.Templates,
+            RememberedTemplates = world.RememberedTemplates,
             NameConflict = world.NameConflict ?? (_conflicts.TryGetValue(key, out var conflict) ? conflict.Conflict.Message : null),
             SmokeTests = checks.LastReport(uid, CheckKind.Smoke),
             Analysis = checks.LastReport(uid, CheckKind.Analysis),

@@ -11,7 +11,7 @@ namespace BlueGreenOperator.Rollout;
 /// </summary>
 internal static class Convergence
 {
-    /// <summary>G1–G4: the serving side, before anything a stage wants. Null when it matches status.</summary>
+    /// <summary>G1–G4, G6: the serving side, before anything a stage wants. Null when it matches status.</summary>
     public static RolloutStep? Serving(PlanContext c)
     {
         var status = c.Status;
@@ -41,6 +41,12 @@ internal static class Convergence
         {
             if (status.LastSwitchMilliseconds is null)
                 SwitchPending(c, active);
+            if (!ServesAny(c, active, hash) && ServesOnlyTested(c, service))
+            {
+                // G2″: never move traffic from tested ready pods onto none: the decided colour is rebuilt (G3) first.
+                status.Message = $"Waiting for {active.Label()} to have a ready pod before the Service {name} is moved to it";
+                return Rebuild(c, active);
+            }
             // G2: a decided switch or rollback not carried out yet, or a hand edit of selector or ports undone.
             if (status.LastSwitchMilliseconds is not null)
             {
@@ -64,24 +70,11 @@ internal static class Convergence
             c.Event(reason == "RolledBack" ? EventKind.Warning : EventKind.Normal, reason, $"{what}: Service {name} selects {active.Label()} (revision {status.ActiveRevision}); {status.LastSwitchMilliseconds} ms from decision to Service write");
         }
 
+        if (Rebuild(c, active) is { } rebuild)
+            return rebuild;
+
         var deployment = c.Deployment(active);
-        if (deployment is null || deployment.Revision != status.ActiveRevision || !deployment.TemplateIntact)
-        {
-            // G3: the serving colour deleted or edited by hand: written again from the serving revision's template.
-            if (!c.HasTemplate(status.ActiveRevision))
-            {
-                c.DegradedReason = DegradedReasons.TemplateLost;
-                status.Phase = Phase.Degraded;
-                status.Message = $"The serving Deployment {c.Resource.Metadata.Name}-{active.Label()} is {(deployment is null ? "gone" : "edited by hand")} and the template of revision {status.ActiveRevision} is not kept: it cannot be restored";
-                return null;
-            }
-
-            c.Event(EventKind.Warning, "DeploymentRestored",
-                $"The serving Deployment {c.Resource.Metadata.Name}-{active.Label()} was {(deployment is null ? "deleted" : "edited by hand")}; written again from revision {status.ActiveRevision}");
-            return new ApplyDeployment(active, status.ActiveRevision!, status.ActiveModelVersion ?? "", Math.Max(c.Replicas, deployment?.DesiredReplicas ?? 0));
-        }
-
-        if (deployment.DesiredReplicas != c.Replicas)
+        if (deployment is not null && deployment.TemplateIntact && deployment.DesiredReplicas != c.Replicas)
         {
             // G4: the serving colour at the spec's size: never below it (a hand scale-down is undone at once).
             var byHand = !c.SpecChanged && status.Phase != Phase.RolledBack;
@@ -90,7 +83,81 @@ internal static class Convergence
             return new ScaleDeployment(active, c.Replicas);
         }
 
+        // G6: the serving and standby revisions keep a recorded template, so that a deleted colour can be written again
+        // (from the template this process remembers, or from the intact Deployment).
+        foreach (var (colorName, revision) in new[] { (status.ActiveColor, status.ActiveRevision), (status.StandbyColor, status.StandbyRevision) })
+        {
+            if (ColorNames.Parse(colorName) is { } kept && revision is not null && !c.World.Templates.Contains(revision)
+                && (c.World.RememberedTemplates.Contains(revision) || c.Deployment(kept) is { TemplateIntact: true } d && d.Revision == revision))
+            {
+                return new RecordTemplate(kept, revision);
+            }
+        }
+
         return null;
+    }
+
+    /// <summary>G3: the serving colour deleted or edited by hand is written again from the serving revision's template; null when intact.</summary>
+    static RolloutStep? Rebuild(PlanContext c, Color active)
+    {
+        var status = c.Status;
+        var deployment = c.Deployment(active);
+        if (deployment is not null && deployment.Revision == status.ActiveRevision && deployment.TemplateIntact)
+            return null;
+        if (!c.HasTemplate(status.ActiveRevision))
+        {
+            c.DegradedReason = DegradedReasons.TemplateLost;
+            status.Phase = Phase.Degraded;
+            status.Message = $"The serving Deployment {c.Resource.Metadata.Name}-{active.Label()} is {(deployment is null ? "gone" : "edited by hand")} and the template of revision {status.ActiveRevision} is not kept: it cannot be restored";
+            return null;
+        }
+
+        c.Event(EventKind.Warning, "DeploymentRestored",
+            $"The serving Deployment {c.Resource.Metadata.Name}-{active.Label()} was {(deployment is null ? "deleted" : "edited by hand")}; written again from revision {status.ActiveRevision}");
+        return new ApplyDeployment(active, status.ActiveRevision!, status.ActiveModelVersion ?? "", Math.Max(c.Replicas, deployment?.DesiredReplicas ?? 0));
+    }
+
+    /// <summary>Whether the decided colour has a ready pod of the decided template.</summary>
+    static bool ServesAny(PlanContext c, Color color, string? hash) =>
+        c.World.ReadyPods(color).Any(p => hash is null || p.PodTemplateHash == hash);
+
+    /// <summary>The pods the live Service selects: ready ones, all made from a template the operator tested and did not judge bad.</summary>
+    static bool ServesOnlyTested(PlanContext c, ObservedService service)
+    {
+        var status = c.Status;
+        var selected = Selected(c, service).Where(p => p.Ready).ToList();
+        var tested = new[] { status.ActivePodTemplateHash, status.StandbyPodTemplateHash, status.TestedPodTemplateHash }.OfType<string>().ToHashSet(StringComparer.Ordinal);
+        return selected.Count > 0 && selected.All(p => p.PodTemplateHash is { } h && tested.Contains(h) && p.Revision != status.AbortedRevision);
+    }
+
+    /// <summary>The pods of our colours a Service's selector picks.</summary>
+    public static IEnumerable<ObservedPod> Selected(PlanContext c, ObservedService service)
+    {
+        if (!service.Selector.TryGetValue(WellKnown.InstanceLabel, out var instance) || instance != c.Resource.Metadata.Name || service.SelectedColor is not { } color)
+            return [];
+        var hash = service.Selector.TryGetValue(WellKnown.PodTemplateHashLabel, out var h) ? h : null;
+        return c.World.Pods.Where(p => p.Color == color && (hash is null || p.PodTemplateHash == hash));
+    }
+
+    /// <summary>
+    /// I8, whatever a stage wants: a colour the live active Service sends traffic to is never made smaller than the
+    /// spec's size; convergence moves the Service first.
+    /// </summary>
+    public static RolloutStep GuardServingCapacity(PlanContext c, RolloutStep step)
+    {
+        var (color, size) = step switch
+        {
+            ScaleDeployment scale => (scale.Color, scale.Replicas),
+            ApplyDeployment apply => (apply.Color, apply.Replicas),
+            _ => (default(Color?), 0),
+        };
+        if (color is not { } target || size >= c.Replicas || c.World.ActiveService is not { } service
+            || c.Deployment(target) is not { } deployment || size >= deployment.DesiredReplicas)
+        {
+            return step;
+        }
+
+        return Selected(c, service).Any(p => p.Ready && p.Color == target) ? Wait.Instance : step;
     }
 
     /// <summary>
@@ -107,7 +174,7 @@ internal static class Convergence
         status.Message = $"Switching Service {c.Spec.Service.Name} to {active.Label()} (revision {status.ActiveRevision})";
     }
 
-    /// <summary>G5–G7: the preview Service and the recorded templates, after what the stage wants.</summary>
+    /// <summary>G5, G7: the preview Service and unneeded recorded templates, after what the stage wants.</summary>
     public static RolloutStep? Surroundings(PlanContext c)
     {
         var status = c.Status;
@@ -118,16 +185,6 @@ internal static class Convergence
             var preview = c.World.PreviewService;
             if (preview is null || !SameSelector(preview.Selector, DesiredObjects.Selector(c.Resource, color, null)) || !SamePorts(preview.Ports, c.Spec.Service.Ports))
                 return new PointService(ServiceRole.Preview, color);
-        }
-
-        // G6: the serving and standby revisions keep a recorded template, so that a deleted colour can be written again.
-        foreach (var (colorName, revision) in new[] { (status.ActiveColor, status.ActiveRevision), (status.StandbyColor, status.StandbyRevision) })
-        {
-            if (ColorNames.Parse(colorName) is { } kept && revision is not null && !c.World.Templates.Contains(revision)
-                && c.Deployment(kept) is { TemplateIntact: true } deployment && deployment.Revision == revision)
-            {
-                return new RecordTemplate(kept, revision);
-            }
         }
 
         // G7: templates nothing can need any more are deleted.

@@ -19,10 +19,4 @@ public static class DegradedReasons
         InvalidSpec, NameConflict, WriteRefused, TemplateLost, RollbackImpossible,
         ReleaseAborted, SmokeTestsFailed, ProgressDeadlineExceeded, Aborted, RolledBack,
     ];
-
-    /// <summary>The reasons a release fails with; the Degraded condition keeps them while the release is held.</summary>
-    public static readonly IReadOnlySet<string> ReleaseFailures = new HashSet<string>(StringComparer.Ordinal)
-    {
-        Aborted, SmokeTestsFailed, ProgressDeadlineExceeded, RolledBack, ReleaseAborted,
-    };
 }

@@ -93,6 +93,9 @@ public sealed record ObservedState(
     /// <summary>The revisions whose pod template is kept (as a ControllerRevision) for re-creating a colour.</summary>
     public IReadOnlySet<string> Templates { get; init; } = new HashSet<string>();
 
+    /// <summary>Revisions whose kept template this process still remembers although its ControllerRevision was deleted.</summary>
+    public IReadOnlySet<string> RememberedTemplates { get; init; } = new HashSet<string>();
+
     /// <summary>The last completed smoke test run of this object, if the operator still remembers one.</summary>
     public CheckReport? SmokeTests { get; init; }
 

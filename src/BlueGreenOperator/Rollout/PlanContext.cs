@@ -117,7 +117,8 @@ internal sealed class PlanContext
         [.. World.ReadyPods(color).Where(p => p.Revision == revision)];
 
     /// <summary>Whether the revision's pod template can be written again: from the spec, or from its recorded template.</summary>
-    public bool HasTemplate(string? revision) => revision is not null && (revision == Revision || World.Templates.Contains(revision));
+    public bool HasTemplate(string? revision) =>
+        revision is not null && (revision == Revision || World.Templates.Contains(revision) || World.RememberedTemplates.Contains(revision));
 
     /// <summary>True when the spec changed since the status was last written (a new generation).</summary>
     public bool SpecChanged => Old.ObservedGeneration != Resource.Metadata?.Generation;

@@ -80,7 +80,7 @@ public static class RolloutPlanner
 
         // The serving side first (traffic, then capacity), then what the stage wants, then the surroundings.
         var step = Convergence.Serving(c) ?? (decided is Wait ? null : decided) ?? Convergence.Surroundings(c) ?? decided;
-        return (stage, step);
+        return (stage, Convergence.GuardServingCapacity(c, step));
     }
 
     // X1: no write to any workload; status says why.

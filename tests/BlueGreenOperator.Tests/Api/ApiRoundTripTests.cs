@@ -43,7 +43,7 @@ public sealed class ApiRoundTripTests
         "activeColor": "green", "activeRevision": "8f1e2a44aa", "activeModelVersion": "2026-11-20",
         "previewColor": "blue", "previewRevision": "1111111111", "previewModelVersion": "2026-11-21",
         "standbyColor": "blue", "standbyRevision": "6c9d5f7bbb", "standbyModelVersion": "2026-11-01",
-        "abortedRevision": "2222222222",
+        "abortedRevision": "2222222222", "abortedReason": "SmokeTestsFailed",
         "progressStartedAt": "2026-11-20T12:00:00Z", "testedRevision": "8f1e2a44aa", "testedPods": 3,
         "switchedAt": "2026-11-20T12:01:00Z", "lastSwitchMilliseconds": 9, "rollbackStartedAt": "2026-11-20T12:02:00Z",
         "analysis": {"lastRunAt": "2026-11-20T12:03:00Z", "consecutiveFailures": 1, "runs": 4,

@@ -52,7 +52,7 @@ public sealed class RolloutSimulationTests
         var events = results.SelectMany(r => r.World.EventReasons).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Sum(p => p.Value));
         TestContext.Out.WriteLine($"adversarial simulation: {seeds.Length} runs in {clock.Elapsed.TotalSeconds:F1} s; " +
             $"{results.Sum(r => (long)r.Ticks)} ticks, {results.Sum(r => (long)r.Reconciles)} reconciles, {results.Sum(r => (long)r.World.Writes)} writes, " +
-            $"{results.Sum(r => r.World.Switches)} selector moves, {results.Sum(r => r.Checks.Runs)} check runs, {results.Sum(r => r.Crashes)} crashes");
+            $"{results.Sum(r => r.World.Switches)} selector moves, {results.Sum(r => r.Checks.Runs)} check runs, {results.Sum(r => r.Crashes)} crashes, {results.Sum(r => r.TemplatesLost)} runs ended with the serving template lost");
         TestContext.Out.WriteLine("disturbances injected: " + string.Join(", ", injected.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}")));
         TestContext.Out.WriteLine("events recorded: " + string.Join(", ", events.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}")));
 

@@ -20,6 +20,7 @@ internal static class FirstReleaseStage
             }
 
             status.AbortedRevision = null;
+            status.AbortedReason = null;
             c.Event(EventKind.Normal, "Retry", $"Retrying revision {c.Revision}");
         }
 

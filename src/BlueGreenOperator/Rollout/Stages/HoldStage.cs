@@ -15,6 +15,7 @@ internal static class HoldStage
         if (c.Take(RolloutAction.Retry))
         {
             status.AbortedRevision = null;
+            status.AbortedReason = null;
             status.Phase = Phase.Progressing;
             c.Event(EventKind.Normal, "Retry", $"Retrying revision {c.Revision}");
             return ReleaseStage.Decide(c);
@@ -27,24 +28,23 @@ internal static class HoldStage
         return ScaleDownAllBut(c, active);
     }
 
-    /// <summary>Degraded (or RolledBack after a rollback) with the reason and message of the failure, kept as they were.</summary>
+    /// <summary>Degraded (RolledBack after a rollback) with the reason the revision failed with; its message kept while it is the same failure.</summary>
     public static void KeepFailedPhase(PlanContext c)
     {
         var status = c.Status;
-        var reason = StatusConditions.Find(c.Old.Conditions, StatusConditions.Degraded) is { Status: "True" } condition ? condition.Reason : null;
-        if (reason is not null && DegradedReasons.ReleaseFailures.Contains(reason) && Phase.IsFailed(c.Old.Phase))
-        {
-            status.Phase = c.Old.Phase;
-            status.Message = c.Old.Message;
-            c.DegradedReason = reason;
-        }
-        else
-        {
-            status.Phase = Phase.Degraded;
-            status.Message = $"Revision {status.AbortedRevision} was aborted; change the spec or use the retry action";
-            c.DegradedReason = DegradedReasons.ReleaseAborted;
-        }
-
+        var reason = status.AbortedReason ?? DegradedReasons.ReleaseAborted;
+        status.Phase = reason == DegradedReasons.RolledBack ? Phase.RolledBack : Phase.Degraded;
+        c.DegradedReason = reason;
+        var held = StatusConditions.Find(c.Old.Conditions, StatusConditions.Degraded) is { Status: "True" } condition && condition.Reason == reason;
+        status.Message = held && c.Old.Phase == status.Phase && c.Old.Message is { Length: > 0 } message
+            ? message
+            : reason switch
+            {
+                DegradedReasons.RolledBack => $"Revision {status.AbortedRevision} was rolled back; change the spec or use the retry action",
+                DegradedReasons.SmokeTestsFailed => $"Revision {status.AbortedRevision} failed its smoke tests; change the spec or use the retry action",
+                DegradedReasons.ProgressDeadlineExceeded => $"Revision {status.AbortedRevision} did not make progress within {c.Strategy.ProgressDeadlineSeconds}s; change the spec or use the retry action",
+                _ => $"Revision {status.AbortedRevision} was aborted; change the spec or use the retry action",
+            };
         c.Ignore($"revision {status.AbortedRevision} was aborted; only retry applies");
     }
 

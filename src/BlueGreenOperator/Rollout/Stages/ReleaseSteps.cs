@@ -168,6 +168,7 @@ internal static class ReleaseSteps
     {
         var status = c.Status;
         status.AbortedRevision = c.Revision;
+        status.AbortedReason = reason;
         status.Phase = Phase.Degraded;
         status.Message = message;
         c.DegradedReason = reason;

@@ -12,6 +12,7 @@ internal static class RollingBackStage
     {
         var status = c.Status;
         status.AbortedRevision = status.ActiveRevision;
+        status.AbortedReason = DegradedReasons.RolledBack;
         status.RollbackStartedAt = c.Now;
         status.Message = $"Rolling back revision {status.ActiveRevision}: {why}";
         c.Event(EventKind.Warning, "RollingBack", status.Message);

@@ -15,6 +15,7 @@ internal static class SteadyStage
         {
             // Y3: retry accepts the serving revision after all.
             status.AbortedRevision = null;
+            status.AbortedReason = null;
             c.Event(EventKind.Normal, "Retry", $"Revision {judged} is accepted again by the retry action");
         }
 

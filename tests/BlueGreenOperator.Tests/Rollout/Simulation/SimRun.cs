@@ -76,11 +76,24 @@ internal sealed class SimRun
     public int Ticks { get; private set; }
     public int Reconciles { get; private set; }
     public int Crashes { get; private set; }
+    public int TemplatesLost { get; private set; }
     public Dictionary<string, int> Injected { get; } = [];
     public SimWorld World => _world;
     public SimChecks Checks => _checks;
 
     public void Run()
+    {
+        try
+        {
+            RunTicks();
+        }
+        catch (Exception e) when (e is not AssertionException)
+        {
+            Fail($"{e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+        }
+    }
+
+    void RunTicks()
     {
         for (var now = 0; now < ChaosTicks + DrainTicks; now++)
         {
@@ -503,13 +516,21 @@ internal sealed class SimRun
             return;
         }
 
+        if (StatusConditions.Find(status.Conditions, StatusConditions.Degraded) is { Status: "True", Reason: DegradedReasons.TemplateLost })
+        {
+            // The world deleted the serving Deployment and every record of its template while no operator remembered it.
+            TemplatesLost++;
+            status.Phase.Should().Be(Phase.Degraded, context);
+            _world.Templates.Should().NotContain(status.ActiveRevision!, context);
+            return;
+        }
+
         var serving = _world.Deployments[active];
         serving.Desired.Should().Be(spec.Replicas, context);
         serving.Revision.Should().Be(status.ActiveRevision, context);
         serving.TemplateKey.Should().Be(serving.Revision, "the serving template is the operator's; " + context);
         _world.ServingPods.Should().Be(spec.Replicas, context);
-        _world.Active!.WrittenByOperator.Should().BeTrue(context);
-        _world.Active.Selector.Should().Contain(WellKnown.ColorLabel, active.Label(), context);
+        _world.Active!.Selector.Should().Equal(DesiredObjects.Selector(_world.Object, active, status.ActivePodTemplateHash), context);
         _world.Active.PortsOk.Should().BeTrue(context);
         _world.Preview.Should().NotBeNull(context);
         _world.Preview!.Selector.Should().Contain(WellKnown.ColorLabel, active.Label(), context);

@@ -317,14 +317,14 @@ internal sealed class SimWorld
         MaybeLose("annotation");
     }
 
-    public void Execute(BlueGreenDeployment seen, RolloutStep step, WorldSnapshot? view)
+    public void Execute(BlueGreenDeployment seen, RolloutStep step, WorldSnapshot? view, IReadOnlySet<string> remembered)
     {
         var what = step.ToString();
         Meet(what);
         switch (step)
         {
             case ApplyDeployment apply:
-                Apply(seen, apply, view);
+                Apply(seen, apply, view, remembered);
                 break;
             case ScaleDeployment scale:
                 Scale(scale, view);
@@ -333,8 +333,12 @@ internal sealed class SimWorld
                 Point(point, view);
                 break;
             case RecordTemplate record:
-                if (Deployments.TryGetValue(record.Color, out var source) && source.Revision == record.Revision && source.TemplateKey == source.AnnotatedKey)
+                if (remembered.Contains(record.Revision)
+                    || Deployments.TryGetValue(record.Color, out var source) && source.Revision == record.Revision && source.TemplateKey == source.AnnotatedKey)
+                {
                     Templates.Add(record.Revision);
+                }
+
                 break;
             case PruneTemplates prune:
                 foreach (var revision in prune.Revisions)
@@ -346,11 +350,11 @@ internal sealed class SimWorld
         MaybeLose(what);
     }
 
-    void Apply(BlueGreenDeployment seen, ApplyDeployment apply, WorldSnapshot? view)
+    void Apply(BlueGreenDeployment seen, ApplyDeployment apply, WorldSnapshot? view, IReadOnlySet<string> remembered)
     {
         if (apply.Revision == RevisionHash.Compute(seen.Spec))
             Templates.Add(apply.Revision);
-        else if (!Templates.Contains(apply.Revision))
+        else if (!Templates.Contains(apply.Revision) && !remembered.Contains(apply.Revision))
             throw new WriteRefusedException(404, "TemplateNotKept", $"the template of revision {apply.Revision} is not kept");
 
         var exists = Deployments.TryGetValue(apply.Color, out var d);
@@ -435,9 +439,10 @@ internal sealed class SimWorld
         var condemned = target.Where(p => Condemned.Contains(p.Revision)).ToList();
         if (condemned.Count > 0)
             Violation?.Invoke($"I7: the operator pointed the active Service at revision {condemned[0].Revision}, which was aborted or rolled back");
-        var before = Selected(current).Count(IsReady);
+        // Moving away from untested or judged pods is right even onto none (promise 1 before promise 2).
+        var before = Selected(current).Count(p => IsReady(p) && PassedHashes.Contains(p.Hash) && !Condemned.Contains(p.Revision));
         if (before > 0 && target.Count(IsReady) == 0)
-            Violation?.Invoke("I1: the operator moved the active Service from ready pods to none");
+            Violation?.Invoke("I1: the operator moved the active Service from ready tested pods to none");
     }
 
     // I8 and I7 at the moment the operator sizes a colour.
@@ -492,7 +497,17 @@ internal sealed class View(SimWorld world, WorldSnapshot? snapshot) : IClusterSt
         return Task.FromResult(world.Undecodable ? null : world.Object);
     }
 
-    public ObservedWorld Observe(BlueGreenDeployment resource) => snapshot?.World ?? world.Observe();
+    // What this process remembers of kept templates, even after their records are deleted; lost in a crash.
+    readonly HashSet<string> _remembered = new(StringComparer.Ordinal);
+
+    public ObservedWorld Observe(BlueGreenDeployment resource)
+    {
+        var observed = snapshot?.World ?? world.Observe();
+        _remembered.UnionWith(observed.Templates);
+        return observed with { RememberedTemplates = _remembered.Except(observed.Templates).ToHashSet(StringComparer.Ordinal) };
+    }
+
+    public void Forget(string uid) => _remembered.Clear();
 
     public IReadOnlyList<CheckTarget> CheckTargets(BlueGreenDeployment resource, Color color, string revision) => world.Targets(color, revision);
 
@@ -515,7 +530,9 @@ internal sealed class View(SimWorld world, WorldSnapshot? snapshot) : IClusterSt
 
     public Task ExecuteAsync(BlueGreenDeployment resource, RolloutStep step)
     {
-        world.Execute(resource, step, snapshot);
+        world.Execute(resource, step, snapshot, _remembered);
+        if (step is PruneTemplates prune)
+            _remembered.ExceptWith(prune.Revisions);
         return Task.CompletedTask;
     }
 
