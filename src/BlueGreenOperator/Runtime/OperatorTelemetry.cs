@@ -19,6 +19,12 @@ internal static class OperatorTelemetry
     public static readonly Counter<long> ReconcileErrors = Meter.CreateCounter<long>(
         "bluegreen.reconcile.errors", unit: "{error}", description: "Reconciles that ended with an exception.");
 
+    public static readonly Counter<long> FencedWrites = Meter.CreateCounter<long>(
+        "bluegreen.fence.refused", unit: "{request}", description: "Writes the write fence refused before sending them, because this instance did not hold a valid Lease.");
+
+    public static readonly UpDownCounter<long> DelayedWrites = Meter.CreateUpDownCounter<long>(
+        "bluegreen.fence.test_delayed", unit: "{request}", description: "Writes waiting in the test-only write delay before the fence (always 0 in production).");
+
     private static readonly ConcurrentDictionary<string, Func<int>> QueueDepths = new();
 
     // Created after QueueDepths so that its callback never sees a null dictionary.

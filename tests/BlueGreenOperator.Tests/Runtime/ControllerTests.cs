@@ -311,8 +311,8 @@ public sealed class ControllerTests
             new ControllerOptions { Name = controllerName, Workers = workers, ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(30) },
             logger,
             time);
-        controller.Watch(new Informer<V1ConfigMap>("primaries", primaries.Source, NullLogger.Instance, new InformerOptions { ResyncPeriod = TimeSpan.Zero }, time));
-        controller.Owns(new Informer<V1Deployment>("deployments", deployments.Source, NullLogger.Instance, new InformerOptions { ResyncPeriod = TimeSpan.Zero }, time));
+        controller.Watch(new Informer<V1ConfigMap>("primaries", primaries.Source, NullLogger.Instance, new InformerOptions<V1ConfigMap> { ResyncPeriod = TimeSpan.Zero }, time));
+        controller.Owns(new Informer<V1Deployment>("deployments", deployments.Source, NullLogger.Instance, new InformerOptions<V1Deployment> { ResyncPeriod = TimeSpan.Zero }, time));
         informersRunning = controller.RunInformersAsync(stopInformers.Token);
         workersRunning = controller.RunWorkersAsync(stopWorkers.Token);
     }
