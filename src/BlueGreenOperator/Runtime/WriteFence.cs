@@ -54,6 +54,8 @@ internal sealed class WriteFence : DelegatingHandler
                 throw new WriteFencedException(
                     $"{request.Method.Method} {ApiRequestCounter.ResourceOf(request.RequestUri)} refused before it was sent: {reason}");
             }
+
+            OperatorTelemetry.AllowedWrites.Add(1, new KeyValuePair<string, object?>("verb", request.Method.Method));
         }
 
         return await base.SendAsync(request, cancellationToken);
