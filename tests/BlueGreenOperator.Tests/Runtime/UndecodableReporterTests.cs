@@ -58,11 +58,11 @@ public sealed class UndecodableReporterTests
         var patch = UndecodableReporter.StatusPatch(Undecodable(status), Now);
 
         var message = "Invalid spec: the object does not decode at $.spec.template.spec.containers: The JSON value could not be converted";
-        JsonNode.DeepEquals(patch, JsonNode.Parse($$"""
-            {"status":{"phase":"Degraded","message":"{{message}}","conditions":[
+        JsonNode.DeepEquals(patch, JsonNode.Parse($$$"""
+            {"status":{"phase":"Degraded","message":"{{{message}}}","conditions":[
               {"type":"Ready","status":"True","reason":"Serving","message":"blue serves","lastTransitionTime":"2026-01-01T00:00:00Z"},
-              {"type":"Degraded","status":"True","reason":"InvalidSpec","message":"{{message}}","lastTransitionTime":"2026-01-02T03:04:05Z","observedGeneration":4},
-              {"type":"Progressing","status":"False","reason":"InvalidSpec","message":"{{message}}","lastTransitionTime":"2026-01-02T03:04:05Z","observedGeneration":4}],
+              {"type":"Degraded","status":"True","reason":"InvalidSpec","message":"{{{message}}}","lastTransitionTime":"2026-01-02T03:04:05Z","observedGeneration":4},
+              {"type":"Progressing","status":"False","reason":"InvalidSpec","message":"{{{message}}}","lastTransitionTime":"2026-01-02T03:04:05Z","observedGeneration":4}],
               "observedGeneration":4},
              "metadata":{"resourceVersion":"77"}}
             """)).Should().BeTrue(patch.ToJsonString());
