@@ -87,11 +87,11 @@ public sealed class MalformedObjectTests
         var examples = Directory.EnumerateFiles(Shipping.SourceTree.PathOf("examples/iris"), "*.yaml").Order(StringComparer.Ordinal).ToList();
         examples.Should().NotBeEmpty();
 
+        // As a user applies them: real kubectl, validated by the API server without being stored.
         foreach (var file in examples)
         {
-            var resource = KubernetesYaml.Deserialize<BlueGreenDeployment>(await File.ReadAllTextAsync(file));
-            resource.Metadata.NamespaceProperty = ns.Name;
-            await ModelRollout.Client.CustomObjects.CreateNamespacedCustomObjectAsync(resource, WellKnown.Group, WellKnown.Version, ns.Name, WellKnown.Plural, dryRun: "All");
+            var applied = await Shipping.Kubectl.RunAsync("apply", "--dry-run=server", "--namespace", ns.Name, "--filename", file);
+            applied.ExitCode.Should().Be(0, "{0} must pass the schema: {1}", Path.GetFileName(file), applied.Error);
         }
 
         var model = ModelRollout.Model("v1", "v1");

@@ -36,10 +36,10 @@ public sealed class ProbeEndpointsTests
         {
             // An API server address where nothing listens: no list can ever succeed.
             var kubeconfig = Path.Combine(scratch.FullName, "kubeconfig");
-            await File.WriteAllTextAsync(kubeconfig, $$"""
+            await File.WriteAllTextAsync(kubeconfig, $$$"""
                 apiVersion: v1
                 kind: Config
-                clusters: [{name: gone, cluster: {server: "https://127.0.0.1:{{ClosedPort()}}", insecure-skip-tls-verify: true}}]
+                clusters: [{name: gone, cluster: {server: "https://127.0.0.1:{{{ClosedPort()}}}", insecure-skip-tls-verify: true}}]
                 users: [{name: nobody, user: {token: none}}]
                 contexts: [{name: gone, context: {cluster: gone, user: nobody}}]
                 current-context: gone
