@@ -66,7 +66,7 @@ internal sealed class OperatorHealth(HealthBounds bounds, TimeProvider time)
         var informers = tracked.Informers.Select(i => i.Health).ToList();
         var synced = informers.All(i => i.Synced);
         var role = leading ? "leading" : "standing by";
-        var lines = new List<string> { synced ? $"ready: {role}" : "not ready: informers not synced" };
+        var lines = new List<string> { synced ? $"ready: {role}" : $"not ready: informers not synced ({role})" };
         lines.AddRange(informers.Select(Describe));
         return new ProbeAnswer(synced, lines);
     }

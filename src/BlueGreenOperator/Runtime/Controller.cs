@@ -184,7 +184,9 @@ internal sealed class Controller : IDisposable
 
     private async Task WorkerAsync(CancellationToken stopping, CancellationToken abort)
     {
-        while (!stopping.IsCancellationRequested)
+        // Both tokens: an aborted reconcile puts its key back, and a worker that only watched "stopping" could take
+        // that key again at once, inside the very cancellation callback that has not reached "stopping" yet.
+        while (!stopping.IsCancellationRequested && !abort.IsCancellationRequested)
         {
             WorkItem<ObjectKey> item;
             try

@@ -59,7 +59,7 @@ public sealed class ProbeEndpointsTests
             live.Should().StartWith("unhealthy\n");
             live.Should().MatchRegex(@"informer bluegreendeployments \(ml\) not synced after \d+ s \(bound 3 s\); last error: .+");
             readyStatus.Should().Be(503);
-            ready.Should().StartWith("not ready: informers not synced\n");
+            ready.Should().StartWith("not ready: informers not synced (leading)\n", "leader election is off: this instance leads alone");
             ready.Should().MatchRegex(@"informer services \(ml\): not synced; last error: .+");
         }
         finally

@@ -228,7 +228,7 @@ public sealed class ControllerTests
         foreach (var attempt in new[] { 1, 2, 3 })
         {
             await reconciler.NextKey();
-            await Loopback.Until(() => controller.Failures == attempt);
+            await Loopback.Until(() => controller.Failures == attempt && time.ArmedTimers >= 1);
             time.Advance(TimeSpan.FromSeconds(1));
         }
 
