@@ -129,6 +129,21 @@ internal sealed class Informer<T>(
         }
     }
 
+    /// <summary>Removes an object the operator just deleted, telling subscribers; a later watch event cannot bring it back older.</summary>
+    public bool Forget(ObjectKey key)
+    {
+        lock (dispatch)
+        {
+            if (!cache.TryRemove(key, out var gone))
+            {
+                return false;
+            }
+
+            Notify(new InformerEvent<T>(InformerEventType.Deleted, gone));
+            return true;
+        }
+    }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         health = health with { StartedAt = time.GetUtcNow() };

@@ -14,6 +14,7 @@ internal sealed record ApiResource(string Group, string Version, string Plural)
     public static readonly ApiResource Deployments = new("apps", "v1", "deployments");
     public static readonly ApiResource Services = new(string.Empty, "v1", "services");
     public static readonly ApiResource Pods = new(string.Empty, "v1", "pods");
+    public static readonly ApiResource ControllerRevisions = new("apps", "v1", "controllerrevisions");
 
     /// <summary>The collection path, relative to the client's base address, for one namespace or (null) all of them.</summary>
     public string CollectionPath(string? ns)
@@ -44,6 +45,9 @@ internal static class KubernetesListWatch
 
     public static ListWatch<V1Pod> Pods(Kubernetes client, string? ns, string? labelSelector) =>
         Create<V1Pod>(client, ApiResource.Pods, ns, labelSelector);
+
+    public static ListWatch<V1ControllerRevision> ControllerRevisions(Kubernetes client, string? ns, string? labelSelector) =>
+        Create<V1ControllerRevision>(client, ApiResource.ControllerRevisions, ns, labelSelector);
 
     /// <summary>A custom resource (group/version/plural), decoded into <typeparamref name="T"/> with <see cref="KubernetesJson"/>.</summary>
     public static ListWatch<T> CustomResources<T>(Kubernetes client, string group, string version, string plural, string? ns, string? labelSelector = null)

@@ -238,6 +238,20 @@ public sealed class InformerTests
         a.Metadata.ResourceVersion.Should().Be("30", "the relist's older version of a is ignored");
     }
 
+    [Test]
+    public async Task Should_forget_an_object_the_operator_deleted_and_tell_subscribers()
+    {
+        api.NextList("10", Obj("a", "5"));
+        Start();
+        await NextEvents(1);
+
+        informer.Forget(new ObjectKey("ml", "a")).Should().BeTrue();
+        informer.Forget(new ObjectKey("ml", "a")).Should().BeFalse("it is gone already");
+
+        (await NextEvents(1)).Should().Equal([(InformerEventType.Deleted, "a", "5")]);
+        informer.List().Should().BeEmpty();
+    }
+
     [TestCase("30", "29", false)]
     [TestCase("29", "30", true)]
     [TestCase("9", "10", true, TestName = "Should_compare_resource_versions_as_numbers_not_text")]
