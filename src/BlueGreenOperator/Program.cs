@@ -24,12 +24,22 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 }
 
 var settings = builder.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
+var electionOptions = settings.LeaderElection.ToOptions();
+// The write fence sits outside the request counter, so that the counter counts only what was really sent.
+var fence = new WriteFence { TestDelay = TestWriteDelay(builder.Configuration) };
 var requestCounter = new ApiRequestCounter();
-var client = new Kubernetes(KubernetesConfiguration.Load(settings.Kubeconfig), requestCounter);
+var client = new Kubernetes(KubernetesConfiguration.Load(settings.Kubeconfig), fence, requestCounter);
 ApiRequestMetrics.Track(requestCounter);
+var leadership = new Leadership(electionOptions.RenewDeadline);
+if (electionOptions.Enabled)
+    fence.Guard(leadership, electionOptions.LeaseNamespace, electionOptions.LeaseName);
 
 builder.Services.AddSingleton<IKubernetes>(client);
+builder.Services.AddSingleton(client);
 builder.Services.AddSingleton(requestCounter);
+builder.Services.AddSingleton(fence);
+builder.Services.AddSingleton(sp => new LeaderElection(client, electionOptions, sp.GetRequiredService<ILogger<LeaderElection>>(), leadership));
+builder.Services.AddSingleton(sp => new OperatorHealth(HealthBounds.From(settings.Health), TimeProvider.System));
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<ClusterCaches>();
 builder.Services.AddSingleton<IClusterState, ClusterState>();
@@ -41,7 +51,6 @@ builder.Services.AddSingleton<ICheckRunner, SmokeTestRunner>();
 builder.Services.AddSingleton(sp => new CheckCoordinator(
     sp.GetRequiredService<ICheckRunner>(), Math.Max(1, settings.CheckConcurrency), sp.GetRequiredService<ReconcileTrigger>().Wake));
 builder.Services.AddSingleton<IReconciler, RolloutReconciler>();
-builder.Services.AddSingleton<OperatorReadiness>();
 builder.Services.AddHostedService<OperatorService>();
 
 var otel = builder.Services.AddOpenTelemetry()
@@ -61,8 +70,17 @@ var otel = builder.Services.AddOpenTelemetry()
 _ = otel;
 
 var app = builder.Build();
-app.MapGet("/healthz", () => Results.Ok("ok"));
-app.MapGet("/readyz", (OperatorReadiness readiness) =>
-    readiness.Synced ? Results.Ok(readiness.Leading ? "ready: leading" : "ready: standing by") : Results.StatusCode(503));
+app.MapGet("/healthz", (OperatorHealth health) => Answer(health.Liveness()));
+app.MapGet("/readyz", (OperatorHealth health) => Answer(health.Readiness()));
 app.MapPrometheusScrapingEndpoint("/metrics");
 app.Run();
+
+static IResult Answer(ProbeAnswer answer) =>
+    Results.Text(answer.Body(), "text/plain; charset=utf-8", statusCode: answer.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+
+// For end-to-end tests only (off by default): every write but the Lease's waits this long before the write fence
+// looks, so that a test can freeze a leader while one of its writes is pending.
+static TimeSpan TestWriteDelay(IConfiguration configuration) =>
+    int.TryParse(configuration["BLUEGREEN_TEST_WRITE_DELAY_MS"], out var milliseconds) && milliseconds > 0
+        ? TimeSpan.FromMilliseconds(milliseconds)
+        : TimeSpan.Zero;

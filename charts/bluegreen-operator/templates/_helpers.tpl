@@ -49,9 +49,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 
-{{/* "true" when the operator elects a leader: explicit value, else on exactly when several replicas run. */}}
+{{/* "true" when the operator elects a leader: always, unless explicitly turned off for a single replica. */}}
 {{- define "bluegreen-operator.leaderElection" -}}
-{{- $enabled := gt (int .Values.replicaCount) 1 }}
+{{- $enabled := true }}
 {{- if kindIs "bool" .Values.leaderElection.enabled }}
 {{- $enabled = .Values.leaderElection.enabled }}
 {{- end }}

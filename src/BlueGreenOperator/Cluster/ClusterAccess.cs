@@ -312,7 +312,7 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
     /// edited) goes into the cache and the decision is made again; someone else's is a name conflict.
     /// </summary>
     static async Task<T> CreateAsync<T>(string kind, string name, KindCache<T> cache, Func<Task<T>> create, Func<Task<T>> read, BlueGreenDeployment resource)
-        where T : IKubernetesObject<V1ObjectMeta>
+        where T : class, IKubernetesObject<V1ObjectMeta>
     {
         try
         {

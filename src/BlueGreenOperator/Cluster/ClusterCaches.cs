@@ -10,7 +10,7 @@ namespace BlueGreenOperator.Cluster;
 /// instance label) for the kinds an object has many of (pods, recorded templates).
 /// </summary>
 internal sealed class KindCache<T>
-    where T : IKubernetesObject<V1ObjectMeta>
+    where T : class, IKubernetesObject<V1ObjectMeta>
 {
     readonly List<(string? Namespace, Informer<T> Informer)> _scopes = [];
     readonly object _gate = new();

@@ -1,3 +1,5 @@
+using BlueGreenOperator.Runtime;
+
 namespace BlueGreenOperator.Hosting;
 
 /// <summary>The operator's settings: section <c>Operator</c> of configuration, or <c>Operator__*</c> environment variables.</summary>
@@ -23,6 +25,8 @@ internal sealed class OperatorOptions
 
     public LeaderElectionSettings LeaderElection { get; set; } = new();
 
+    public HealthSettings Health { get; set; } = new();
+
     public IReadOnlyList<string?> Namespaces()
     {
         var names = WatchNamespaces.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -41,7 +45,51 @@ internal sealed class LeaderElectionSettings
 
     public int LeaseDurationSeconds { get; set; } = 15;
 
+    /// <summary>Must be shorter than the lease duration: the leader stops writing before anyone else may take over.</summary>
     public int RenewDeadlineSeconds { get; set; } = 10;
 
     public int RetryPeriodSeconds { get; set; } = 2;
+
+    /// <summary>The election's options, validated: 0 &lt; retry period &lt; renew deadline &lt; lease duration.</summary>
+    public LeaderElectionOptions ToOptions()
+    {
+        var options = new LeaderElectionOptions
+        {
+            Enabled = Enabled,
+            LeaseName = LeaseName,
+            LeaseNamespace = ResolvedNamespace(),
+            LeaseDuration = TimeSpan.FromSeconds(LeaseDurationSeconds),
+            RenewDeadline = TimeSpan.FromSeconds(RenewDeadlineSeconds),
+            RetryPeriod = TimeSpan.FromSeconds(RetryPeriodSeconds),
+            Identity = Identity(),
+        };
+        if (Enabled)
+        {
+            options.Validate();
+        }
+
+        return options;
+    }
+
+    string ResolvedNamespace() =>
+        LeaseNamespace is { Length: > 0 } configured ? configured
+        : Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } own ? own
+        : "default";
+
+    // The pod's name (downward API) tells an operator which replica leads; a GUID keeps two processes on one host apart.
+    static string Identity() =>
+        Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : $"{Environment.MachineName}-{Guid.NewGuid():N}";
+}
+
+/// <summary>When /healthz fails, so that the kubelet restarts a wedged operator.</summary>
+internal sealed class HealthSettings
+{
+    /// <summary>An informer not synced this long after it started, or failing to list or watch this long, is wedged.</summary>
+    public int InformerSyncTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>Keys waiting while no reconcile finished for this long: the workers are wedged.</summary>
+    public int StalledWorkersSeconds { get; set; } = 600;
+
+    /// <summary>One reconcile running this long is wedged.</summary>
+    public int MaxReconcileSeconds { get; set; } = 900;
 }

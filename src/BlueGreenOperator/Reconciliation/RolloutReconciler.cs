@@ -264,7 +264,7 @@ internal sealed class RolloutReconciler(
         {
             await writes.RecordEventAsync(resource, rolloutEvent);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException and not WriteFencedException)
         {
             // Events are for people; a lost one must not stop the rollout.
             logger.LogInformation("Event {Reason} not recorded: {Error}", rolloutEvent.Reason, e.Message);

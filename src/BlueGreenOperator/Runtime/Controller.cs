@@ -33,9 +33,16 @@ internal sealed class Controller : IDisposable
     private readonly OwnerKeyResolver owners;
     private readonly List<Func<CancellationToken, Task>> informerRuns = [];
     private readonly List<Task> informerSyncs = [];
+    private readonly List<IInformerHealth> informers = [];
     private readonly IDisposable queueDepth;
+    private readonly DistinctErrors loggedErrors = new();
+    // The error each failing key last logged: the same error again logs one line, without its stack trace.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ObjectKey, string> lastErrors = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ObjectKey, long> inFlight = new();
     private long reconciles;
     private long failures;
+    private long progressAt;
+    private int workersRunning;
 
     public Controller(IReconciler reconciler, ControllerOptions options, ILogger<Controller> logger, TimeProvider? time = null, RetryRateLimit? rateLimit = null)
     {
@@ -55,9 +62,24 @@ internal sealed class Controller : IDisposable
 
     public long Failures => Interlocked.Read(ref failures);
 
+    public IReadOnlyList<IInformerHealth> Informers => informers;
+
+    /// <summary>What /healthz needs to tell wedged workers from busy ones, as of now.</summary>
+    public WorkerHealth Health()
+    {
+        var now = time.GetTimestamp();
+        var running = Volatile.Read(ref workersRunning) > 0;
+        var oldest = inFlight.IsEmpty ? (KeyValuePair<ObjectKey, long>?)null : inFlight.MinBy(entry => entry.Value);
+        return new WorkerHealth(
+            running,
+            Queue.Length,
+            running ? time.GetElapsedTime(Interlocked.Read(ref progressAt), now) : TimeSpan.Zero,
+            oldest is { } o ? (o.Key, time.GetElapsedTime(o.Value, now)) : null);
+    }
+
     /// <summary>Every event of the primary resource enqueues that object's key.</summary>
     public void Watch<T>(Informer<T> informer)
-        where T : IKubernetesObject<V1ObjectMeta>
+        where T : class, IKubernetesObject<V1ObjectMeta>
     {
         informer.Subscribe(change => Queue.Add(ObjectKey.Of(change.Object.Metadata)));
         Register(informer);
@@ -68,7 +90,7 @@ internal sealed class Controller : IDisposable
     /// availability changes only its status.
     /// </summary>
     public void Owns<T>(Informer<T> informer)
-        where T : IKubernetesObject<V1ObjectMeta>
+        where T : class, IKubernetesObject<V1ObjectMeta>
     {
         informer.Subscribe(change =>
         {
@@ -87,41 +109,60 @@ internal sealed class Controller : IDisposable
     /// <summary>
     /// Waits for the informers' first lists, then runs the workers until <paramref name="stopping"/> is
     /// cancelled; then takes no new keys and returns once in-flight reconciles finished or the
-    /// shutdown timeout cancelled them. The queue survives, so workers can be run again later (a new leadership term).
+    /// shutdown timeout cancelled them. <paramref name="lost"/> (leadership lost) stops taking keys and cancels
+    /// in-flight reconciles at once. The queue survives, so workers can be run again later (a new leadership term).
     /// </summary>
-    public async Task RunWorkersAsync(CancellationToken stopping)
+    public async Task RunWorkersAsync(CancellationToken stopping, CancellationToken lost = default)
     {
+        using var halt = CancellationTokenSource.CreateLinkedTokenSource(stopping, lost);
         try
         {
-            await Task.WhenAll(informerSyncs).WaitAsync(stopping);
+            await Task.WhenAll(informerSyncs).WaitAsync(halt.Token);
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (halt.IsCancellationRequested)
         {
             return;
         }
 
         logger.LogInformation("Controller {Controller} starting {Workers} workers", options.Name, options.Workers);
-        using var abort = new CancellationTokenSource();
-        var workers = Enumerable.Range(0, Math.Max(1, options.Workers))
-            .Select(_ => Task.Run(() => WorkerAsync(stopping, abort.Token), CancellationToken.None))
-            .ToArray();
-        var all = Task.WhenAll(workers);
-
-        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using (stopping.Register(() => stopped.TrySetResult()))
-        {
-            await Task.WhenAny(all, stopped.Task);
-        }
-
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(lost);
+        Interlocked.Exchange(ref progressAt, time.GetTimestamp());
+        Interlocked.Increment(ref workersRunning);
         try
         {
-            await all.WaitAsync(options.ShutdownTimeout, time);
+            var workers = Enumerable.Range(0, Math.Max(1, options.Workers))
+                .Select(_ => Task.Run(() => WorkerAsync(halt.Token, abort.Token), CancellationToken.None))
+                .ToArray();
+            var all = Task.WhenAll(workers);
+
+            var halted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using (halt.Token.Register(() => halted.TrySetResult()))
+            {
+                await Task.WhenAny(all, halted.Task);
+            }
+
+            if (lost.IsCancellationRequested)
+            {
+                logger.LogWarning("Controller {Controller}: leadership lost; cancelling in-flight reconciles", options.Name);
+                await all.WaitAsync(TimeSpan.FromSeconds(5), time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            else
+            {
+                try
+                {
+                    await all.WaitAsync(options.ShutdownTimeout, time);
+                }
+                catch (TimeoutException)
+                {
+                    logger.LogWarning("Controller {Controller}: reconciles still running after {Timeout}; cancelling them", options.Name, options.ShutdownTimeout);
+                    await abort.CancelAsync();
+                    await all.WaitAsync(TimeSpan.FromSeconds(5), time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
         }
-        catch (TimeoutException)
+        finally
         {
-            logger.LogWarning("Controller {Controller}: reconciles still running after {Timeout}; cancelling them", options.Name, options.ShutdownTimeout);
-            await abort.CancelAsync();
-            await all.WaitAsync(TimeSpan.FromSeconds(5), time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            Interlocked.Decrement(ref workersRunning);
         }
 
         logger.LogInformation("Controller {Controller} workers stopped", options.Name);
@@ -134,15 +175,18 @@ internal sealed class Controller : IDisposable
     }
 
     private void Register<T>(Informer<T> informer)
-        where T : IKubernetesObject<V1ObjectMeta>
+        where T : class, IKubernetesObject<V1ObjectMeta>
     {
         informerRuns.Add(informer.RunAsync);
         informerSyncs.Add(informer.Synced);
+        informers.Add(informer);
     }
 
     private async Task WorkerAsync(CancellationToken stopping, CancellationToken abort)
     {
-        while (!stopping.IsCancellationRequested)
+        // Both tokens: an aborted reconcile puts its key back, and a worker that only watched "stopping" could take
+        // that key again at once, inside the very cancellation callback that has not reached "stopping" yet.
+        while (!stopping.IsCancellationRequested && !abort.IsCancellationRequested)
         {
             WorkItem<ObjectKey> item;
             try
@@ -163,6 +207,19 @@ internal sealed class Controller : IDisposable
         }
     }
 
+    private static WriteFencedException? Fenced(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is WriteFencedException fenced)
+            {
+                return fenced;
+            }
+        }
+
+        return null;
+    }
+
     private async Task ProcessAsync(ObjectKey key, CancellationToken abort)
     {
         // A message-template scope: structured (ObjectKey) for log stores, readable ("ml/iris") on a console.
@@ -171,11 +228,13 @@ internal sealed class Controller : IDisposable
         activity?.SetTag("k8s.namespace.name", key.Namespace);
         activity?.SetTag("bluegreen.object.name", key.Name);
         var started = Stopwatch.GetTimestamp();
+        inFlight[key] = time.GetTimestamp();
         var outcome = "success";
         try
         {
             var result = await reconciler.ReconcileAsync(key, abort);
             Queue.Forget(key);
+            lastErrors.TryRemove(key, out _);
             if (result.RequeueDelay is { } delay)
             {
                 Queue.AddAfter(key, delay);
@@ -186,12 +245,12 @@ internal sealed class Controller : IDisposable
                 logger.LogDebug("Reconciled {ObjectKey}", key);
             }
         }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        catch (Exception e) when ((e is OperationCanceledException && abort.IsCancellationRequested) || Fenced(e) is not null)
         {
             outcome = "cancelled";
-            // The next leader or run picks it up again at once; a shutdown is not the object's fault.
+            // The next leader or run picks it up again at once; losing the lease or shutting down is not the object's fault.
             Queue.Add(key);
-            logger.LogInformation("Reconcile of {ObjectKey} cancelled by shutdown", key);
+            logger.LogInformation("Reconcile of {ObjectKey} stopped: {Reason}", key, Fenced(e)?.Message ?? "cancelled by shutdown or loss of the lease");
         }
         catch (Exception e)
         {
@@ -200,10 +259,22 @@ internal sealed class Controller : IDisposable
             var retryIn = Queue.AddRateLimited(key);
             OperatorTelemetry.ReconcileErrors.Add(1, new KeyValuePair<string, object?>("controller", options.Name));
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-            logger.LogError(e, "Reconcile of {ObjectKey} failed (attempt {Attempt}); retrying in {RetryDelay}", key, Queue.NumRequeues(key), retryIn);
+            var signature = DistinctErrors.Signature(e);
+            var repeated = lastErrors.TryGetValue(key, out var previous) && previous == signature;
+            lastErrors[key] = signature;
+            if (!repeated && loggedErrors.IsNew(e))
+            {
+                logger.LogError(e, "Reconcile of {ObjectKey} failed (attempt {Attempt}); retrying in {RetryDelay}", key, Queue.NumRequeues(key), retryIn);
+            }
+            else
+            {
+                logger.LogError("Reconcile of {ObjectKey} failed (attempt {Attempt}): {Error}; retrying in {RetryDelay}", key, Queue.NumRequeues(key), e.Message, retryIn);
+            }
         }
         finally
         {
+            inFlight.TryRemove(key, out _);
+            Interlocked.Exchange(ref progressAt, time.GetTimestamp());
             Queue.Done(key);
             Interlocked.Increment(ref reconciles);
             OperatorTelemetry.ReconcileDuration.Record(
@@ -214,3 +285,10 @@ internal sealed class Controller : IDisposable
         }
     }
 }
+
+/// <summary>The workers as /healthz sees them.</summary>
+/// <param name="Running">Workers run (this instance leads).</param>
+/// <param name="Ready">Keys ready and waiting for a worker.</param>
+/// <param name="SinceProgress">Since a reconcile last finished (or the workers started).</param>
+/// <param name="Longest">The reconcile running longest, and for how long.</param>
+internal sealed record WorkerHealth(bool Running, int Ready, TimeSpan SinceProgress, (ObjectKey Key, TimeSpan Running)? Longest);

@@ -19,6 +19,15 @@ internal static class OperatorTelemetry
     public static readonly Counter<long> ReconcileErrors = Meter.CreateCounter<long>(
         "bluegreen.reconcile.errors", unit: "{error}", description: "Reconciles that ended with an exception.");
 
+    public static readonly Counter<long> FencedWrites = Meter.CreateCounter<long>(
+        "bluegreen.fence.refused", unit: "{request}", description: "Writes the write fence refused before sending them, because this instance did not hold a valid Lease.");
+
+    public static readonly Counter<long> AllowedWrites = Meter.CreateCounter<long>(
+        "bluegreen.fence.allowed", unit: "{request}", description: "Writes other than the Lease's that the write fence let through (leader election on).");
+
+    public static readonly UpDownCounter<long> DelayedWrites = Meter.CreateUpDownCounter<long>(
+        "bluegreen.fence.test_delayed", unit: "{request}", description: "Writes waiting in the test-only write delay before the fence (always 0 in production).");
+
     private static readonly ConcurrentDictionary<string, Func<int>> QueueDepths = new();
 
     // Created after QueueDepths so that its callback never sees a null dictionary.

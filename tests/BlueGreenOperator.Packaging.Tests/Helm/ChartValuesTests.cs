@@ -15,6 +15,8 @@ internal sealed class ChartValuesTests
     [TestCase("workers=0", "/workers")]
     [TestCase("leaderElection.enabled=maybe", "/leaderElection/enabled")]
     [TestCase("metrics.service.port=70000", "/metrics/service/port")]
+    [TestCase("health.maxReconcileSeconds=1", "/health/maxReconcileSeconds")]
+    [TestCase("health.bogus=1", "bogus")]
     [TestCase("telemetry.otlpEndpoint=collector:4317", "/telemetry/otlpEndpoint")]
     public async Task Should_reject_a_bad_value_through_the_schema(string assignment, string reported)
     {

@@ -78,8 +78,11 @@ internal sealed class ChartWorkloadTests
         env.Single(v => v.Name == "Operator__LeaderElection__LeaseNamespace").ValueFrom.FieldRef.FieldPath.Should().Be("metadata.namespace");
         chart.Env("Operator__WatchNamespaces").Should().BeEmpty();
         chart.Env("Operator__Workers").Should().Be("4");
-        chart.Env("Operator__LeaderElection__Enabled").Should().Be("false");
+        chart.Env("Operator__LeaderElection__Enabled").Should().Be("true");
         chart.Env("Operator__LeaderElection__LeaseName").Should().Be("bluegreen-operator-leader");
+        chart.Env("Operator__Health__InformerSyncTimeoutSeconds").Should().Be("300");
+        chart.Env("Operator__Health__StalledWorkersSeconds").Should().Be("600");
+        chart.Env("Operator__Health__MaxReconcileSeconds").Should().Be("900");
         env.Should().NotContain(v => v.Name == "OTEL_EXPORTER_OTLP_ENDPOINT", "no collector is configured by default");
         chart.Single<V1Deployment>().Spec.Template.Spec.ServiceAccountName.Should().Be(chart.Single<V1ServiceAccount>().Metadata.Name);
     }
@@ -107,11 +110,51 @@ internal sealed class ChartWorkloadTests
         chart.Single<V1Deployment>().Spec.Selector.MatchLabels.Should().Equal(service.Spec.Selector);
     }
 
+    [TestCaseSource(typeof(HelmCli), nameof(HelmCli.Variants))]
+    public async Task Should_never_run_two_operators_at_once_without_a_lease(string? valuesFile)
+    {
+        var chart = await HelmCli.RenderAsync(HelmCli.Variant(valuesFile));
+        var strategy = chart.Single<V1Deployment>().Spec.Strategy;
+
+        if (chart.Env("Operator__LeaderElection__Enabled") == "true")
+        {
+            // The surged pod only stands by: the old one writes until it releases the Lease, and the fence stops it after that.
+            strategy.Type.Should().Be("RollingUpdate");
+            strategy.RollingUpdate.MaxUnavailable.Value.Should().Be("0", "the old operator keeps leading until its successor is ready to take over");
+        }
+        else
+        {
+            strategy.Type.Should().Be("Recreate", "without a Lease only Recreate keeps the old and the new operator from running side by side");
+            strategy.RollingUpdate.Should().BeNull();
+            chart.Single<V1Deployment>().Spec.Replicas.Should().Be(1);
+        }
+    }
+
     [Test]
-    public async Task Should_run_one_replica_without_leader_election_or_disruption_budget_by_default()
+    public async Task Should_use_recreate_and_no_lease_when_leader_election_is_turned_off()
+    {
+        var chart = await HelmCli.RenderAsync(HelmCli.Variant("leader-election-off-values.yaml"));
+
+        chart.Env("Operator__LeaderElection__Enabled").Should().Be("false");
+        chart.Single<V1Deployment>().Spec.Strategy.Type.Should().Be("Recreate");
+    }
+
+    [Test]
+    public async Task Should_pass_the_health_bounds_from_values()
+    {
+        var chart = await HelmCli.RenderAsync(HelmCli.Variant("leader-election-on-values.yaml"));
+
+        chart.Env("Operator__Health__InformerSyncTimeoutSeconds").Should().Be("120");
+        chart.Env("Operator__Health__StalledWorkersSeconds").Should().Be("300");
+        chart.Env("Operator__Health__MaxReconcileSeconds").Should().Be("600");
+    }
+
+    [Test]
+    public async Task Should_run_one_replica_with_leader_election_and_no_disruption_budget_by_default()
     {
         var chart = await HelmCli.RenderAsync();
 
+        chart.Env("Operator__LeaderElection__Enabled").Should().Be("true", "only a Lease holder writes, even while a rolling update runs two pods");
         chart.Single<V1Deployment>().Spec.Replicas.Should().Be(1);
         chart.All<V1PodDisruptionBudget>().Should().BeEmpty();
         chart.All<ServiceMonitor>().Should().BeEmpty();

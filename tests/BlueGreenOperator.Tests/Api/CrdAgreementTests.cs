@@ -106,8 +106,8 @@ public sealed class CrdAgreementTests
         {
             if (schema.Type != "object")
                 differences.Add($"{path}: expected an object");
-            if (type == typeof(V1PodTemplateSpec) && schema.XKubernetesPreserveUnknownFields != true)
-                differences.Add($"{path}: a pod template must preserve unknown fields");
+            if (type == typeof(V1PodTemplateSpec))
+                ComparePodTemplate(path, schema, differences);
             return;
         }
 
@@ -158,6 +158,23 @@ public sealed class CrdAgreementTests
         var requiredInCrd = (schema.Required ?? []).Order();
         if (!requiredInCSharp.SequenceEqual(requiredInCrd))
             differences.Add($"{path}: required is [{string.Join(", ", requiredInCSharp)}] in C#, [{string.Join(", ", requiredInCrd)}] in the CRD");
+    }
+
+    // A pod template is checked where it matters (containers with a name and an image) and keeps the pod fields it does not list.
+    static void ComparePodTemplate(string path, V1JSONSchemaProps schema, List<string> differences)
+    {
+        if (schema.XKubernetesPreserveUnknownFields == true)
+            differences.Add($"{path}: a template holds only metadata and spec; it must not preserve unknown fields");
+        if (schema.Required?.Contains("spec") != true)
+            differences.Add($"{path}: spec must be required");
+        var spec = schema.Properties is { } templateFields && templateFields.TryGetValue("spec", out var s) ? s : null;
+        if (spec?.XKubernetesPreserveUnknownFields != true)
+            differences.Add($"{path}.spec: pod fields the schema does not list must be kept");
+        var containers = spec?.Properties is { } podFields && podFields.TryGetValue("containers", out var c) ? c : null;
+        if (containers?.Type != "array" || containers.MinItems != 1 || spec?.Required?.Contains("containers") != true)
+            differences.Add($"{path}.spec.containers: must be a required array of at least one container");
+        else if (!new[] { "image", "name" }.SequenceEqual((Items(containers).Required ?? []).Order()))
+            differences.Add($"{path}.spec.containers[]: a container must require a name and an image");
     }
 
     static string JsonType(Type type)

@@ -10,6 +10,9 @@ internal sealed class CapturingLogger<T> : ILogger<T>
 
     public ConcurrentQueue<(string Message, IReadOnlyList<object> Scopes)> Lines { get; } = new();
 
+    /// <summary>Each line's message with the exception logged with it (whose stack trace a console would print), if any.</summary>
+    public ConcurrentQueue<(string Message, Exception? Exception)> Errors { get; } = new();
+
     public IDisposable BeginScope<TState>(TState state)
         where TState : notnull
     {
@@ -29,6 +32,7 @@ internal sealed class CapturingLogger<T> : ILogger<T>
         }
 
         Lines.Enqueue((formatter(state, exception), scopes));
+        Errors.Enqueue((formatter(state, exception), exception));
     }
 
     private sealed record ImmutableScope(object State, ImmutableScope? Parent);

@@ -217,6 +217,132 @@ public sealed class ControllerTests
     }
 
     [Test]
+    public async Task Should_log_the_stack_trace_of_a_failing_key_once_then_one_line_per_retry()
+    {
+        var key = new ObjectKey("ml", "fraud");
+        reconciler.FailTimes(key, 3);
+        primaries.NextList("1", Primary("fraud"));
+        deployments.NextList("1");
+        Start(workers: 1);
+
+        foreach (var attempt in new[] { 1, 2, 3 })
+        {
+            await reconciler.NextKey();
+            await Loopback.Until(() => controller.Failures == attempt && time.ArmedTimers >= 1);
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var failures = logger.Errors.Where(e => e.Message.Contains("Reconcile of ml/fraud failed", StringComparison.Ordinal)).ToList();
+        failures.Should().HaveCount(3);
+        failures.Count(e => e.Exception is not null).Should().Be(1, "the stack trace is logged once per distinct error");
+        failures.Skip(1).Should().OnlyContain(e => e.Message.Contains("API server said no", StringComparison.Ordinal), "each retry still says what failed");
+    }
+
+    [Test]
+    public async Task Should_cancel_in_flight_reconciles_at_once_and_keep_the_key_when_leadership_is_lost()
+    {
+        reconciler.Block = true;
+        primaries.NextList("1", Primary("fraud"));
+        deployments.NextList("1");
+        using var lost = new CancellationTokenSource();
+        Start(workers: 1, shutdownTimeout: TimeSpan.FromSeconds(30), lost: lost.Token);
+        await reconciler.NextKey();
+
+        await lost.CancelAsync();
+
+        await workersRunning.WaitAsync(Wait);
+        reconciler.LastToken.IsCancellationRequested.Should().BeTrue("losing the lease does not wait for the shutdown timeout");
+        controller.Queue.Length.Should().Be(1, "the next leader term picks the key up again");
+        controller.Failures.Should().Be(0, "losing the lease is not the object's fault");
+    }
+
+    [Test]
+    public async Task Should_requeue_without_backoff_a_reconcile_whose_write_the_fence_refused()
+    {
+        var key = new ObjectKey("ml", "fraud");
+        reconciler.Throw = new WriteFencedException("PATCH services refused before it was sent: this instance does not hold the lease");
+        primaries.NextList("1", Primary("fraud"));
+        deployments.NextList("1");
+        Start(workers: 1);
+        await reconciler.NextKey();
+        reconciler.Throw = null;
+
+        (await reconciler.NextKey()).Should().Be(key);
+        controller.Failures.Should().Be(0);
+        controller.Queue.NumRequeues(key).Should().Be(0);
+    }
+
+    [Test]
+    public async Task Should_turn_health_red_within_the_bound_when_a_reconcile_never_returns()
+    {
+        reconciler.Block = true;
+        primaries.NextList("1", Primary("fraud"), Primary("other"));
+        deployments.NextList("1");
+        var health = new BlueGreenOperator.Hosting.OperatorHealth(
+            new BlueGreenOperator.Hosting.HealthBounds(InformerSyncTimeout: TimeSpan.FromMinutes(5), StalledWorkers: TimeSpan.FromSeconds(60), MaxReconcile: TimeSpan.FromSeconds(120)),
+            time);
+        Start(workers: 1);
+        health.Track(controller);
+        await reconciler.NextKey();
+        await Loopback.Until(() => controller.Queue.Length == 1);
+        health.Liveness().Ok.Should().BeTrue();
+
+        time.Advance(TimeSpan.FromSeconds(60));
+        health.Liveness().Ok.Should().BeTrue("the bound is not passed yet");
+        time.Advance(TimeSpan.FromSeconds(1));
+        var stalled = health.Liveness();
+        stalled.Ok.Should().BeFalse();
+        stalled.Lines.Should().Contain(l => l.StartsWith("workers stalled: 1 keys waiting and no reconcile finished for 61 s", StringComparison.Ordinal));
+
+        time.Advance(TimeSpan.FromSeconds(60));
+        health.Liveness().Lines.Should().Contain("reconcile of ml/fraud running for 121 s (bound 120 s)");
+        health.Readiness().Ok.Should().BeTrue("a wedged leader is still synced; liveness, not readiness, restarts it");
+    }
+
+    [Test]
+    public async Task Should_stay_healthy_with_keys_waiting_while_reconciles_keep_finishing()
+    {
+        primaries.NextList("1", Primary("fraud"));
+        deployments.NextList("1");
+        reconciler.Result = ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(30));
+        var health = new BlueGreenOperator.Hosting.OperatorHealth(
+            new BlueGreenOperator.Hosting.HealthBounds(TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(120)),
+            time);
+        Start(workers: 1);
+        health.Track(controller);
+
+        for (var round = 1; round <= 5; round++)
+        {
+            await reconciler.NextKey();
+            await Loopback.Until(() => controller.Reconciles == round && time.ArmedTimers >= 1);
+            time.Advance(TimeSpan.FromSeconds(30));
+            health.Liveness().Ok.Should().BeTrue($"a reconcile finished within the last 30 s (round {round})");
+        }
+    }
+
+    [Test]
+    public async Task Should_turn_health_red_when_an_informer_never_syncs_and_say_why_in_readiness()
+    {
+        primaries.NextListFails(new HttpRequestException("connection refused (127.0.0.1:6443)"));
+        deployments.NextList("1");
+        var health = new BlueGreenOperator.Hosting.OperatorHealth(
+            new BlueGreenOperator.Hosting.HealthBounds(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(120)),
+            time);
+        Start(workers: 1);
+        health.Track(controller);
+        await Loopback.Until(() => controller.Informers.Any(i => i.Health.LastError is not null));
+
+        var readiness = health.Readiness();
+        readiness.Ok.Should().BeFalse();
+        readiness.Lines.Should().Contain("informer primaries: not synced; last error: connection refused (127.0.0.1:6443)");
+        readiness.Lines.Should().Contain("informer deployments: synced");
+        health.Liveness().Ok.Should().BeTrue();
+
+        time.Advance(TimeSpan.FromSeconds(31));
+        health.Liveness().Lines.Should().Contain(l => l.StartsWith("informer primaries not synced after 31 s (bound 30 s)", StringComparison.Ordinal));
+    }
+
+    [Test]
     public async Task Should_record_reconcile_duration_errors_queue_depth_and_a_span_per_reconcile()
     {
         var measurements = new ConcurrentQueue<(string Instrument, double Value, string? Controller)>();
@@ -304,17 +430,17 @@ public sealed class ControllerTests
         },
     };
 
-    private void Start(int workers = 2, TimeSpan? shutdownTimeout = null)
+    private void Start(int workers = 2, TimeSpan? shutdownTimeout = null, CancellationToken lost = default)
     {
         controller = new Controller(
             reconciler,
             new ControllerOptions { Name = controllerName, Workers = workers, ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(30) },
             logger,
             time);
-        controller.Watch(new Informer<V1ConfigMap>("primaries", primaries.Source, NullLogger.Instance, new InformerOptions { ResyncPeriod = TimeSpan.Zero }, time));
-        controller.Owns(new Informer<V1Deployment>("deployments", deployments.Source, NullLogger.Instance, new InformerOptions { ResyncPeriod = TimeSpan.Zero }, time));
+        controller.Watch(new Informer<V1ConfigMap>("primaries", primaries.Source, NullLogger.Instance, new InformerOptions<V1ConfigMap> { ResyncPeriod = TimeSpan.Zero }, time));
+        controller.Owns(new Informer<V1Deployment>("deployments", deployments.Source, NullLogger.Instance, new InformerOptions<V1Deployment> { ResyncPeriod = TimeSpan.Zero }, time));
         informersRunning = controller.RunInformersAsync(stopInformers.Token);
-        workersRunning = controller.RunWorkersAsync(stopWorkers.Token);
+        workersRunning = controller.RunWorkersAsync(stopWorkers.Token, lost);
     }
 
     private sealed class RecordingReconciler : IReconciler
@@ -328,6 +454,8 @@ public sealed class ControllerTests
         public ReconcileResult Result { get; set; } = ReconcileResult.Done;
 
         public bool Block { get; set; }
+
+        public Exception? Throw { get; set; }
 
         public CancellationToken LastToken { get; private set; }
 
@@ -352,6 +480,11 @@ public sealed class ControllerTests
             if (Block)
             {
                 await release.Task.WaitAsync(cancellationToken);
+            }
+
+            if (Throw is { } error)
+            {
+                throw error;
             }
 
             if (failuresLeft.TryGetValue(key, out var left) && left > 0)

@@ -25,8 +25,8 @@ public sealed class LeaderElectionTests
         var run = election.RunAsync(
             async term =>
             {
-                leading.TrySetResult(election.IsLeader);
-                await Task.Delay(Timeout.Infinite, term);
+                leading.TrySetResult(election.IsLeader && election.Leadership.WhyNotWrite() is null);
+                await Task.Delay(Timeout.Infinite, term.Stopping);
             },
             stop.Token);
 
@@ -78,10 +78,84 @@ public sealed class LeaderElectionTests
         api.Holder.Should().BeEmpty();
     }
 
-    private static async Task LeadUntilCancelled(TaskCompletionSource leads, CancellationToken term)
+    [Test]
+    public async Task Should_cancel_the_term_and_close_the_fence_before_a_follower_can_take_over_when_renewals_fail()
+    {
+        using var api = new LeaseServer();
+        var options = new LeaderElectionOptions
+        {
+            LeaseName = "bluegreen-operator",
+            LeaseNamespace = "ops",
+            LeaseDuration = TimeSpan.FromSeconds(3),
+            RenewDeadline = TimeSpan.FromSeconds(2),
+            RetryPeriod = TimeSpan.FromMilliseconds(300),
+        };
+        using var firstClient = api.Client();
+        using var secondClient = api.Client();
+        var first = new LeaderElection(firstClient, options with { Identity = "first" }, NullLogger<LeaderElection>.Instance);
+        var second = new LeaderElection(secondClient, options with { Identity = "second" }, NullLogger<LeaderElection>.Instance);
+        using var stop = new CancellationTokenSource();
+        var firstLeads = new TaskCompletionSource();
+        var secondLeads = new TaskCompletionSource();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var firstLost = new TaskCompletionSource();
+
+        var firstRun = first.RunAsync(
+            async term =>
+            {
+                term.Lost.Register(() =>
+                {
+                    order.Enqueue(first.Leadership.WhyNotWrite() is null ? "first lost, fence open" : "first lost, fence closed");
+                    firstLost.TrySetResult();
+                });
+                await LeadUntilCancelled(firstLeads, term);
+            },
+            stop.Token);
+        await firstLeads.Task.WaitAsync(Wait);
+        first.Leadership.WhyNotWrite().Should().BeNull();
+        var secondRun = second.RunAsync(
+            async term =>
+            {
+                order.Enqueue("second leads");
+                await LeadUntilCancelled(secondLeads, term);
+            },
+            stop.Token);
+
+        api.RefuseRenewalsOf("first");
+        await secondLeads.Task.WaitAsync(Wait);
+        await firstLost.Task.WaitAsync(Wait);
+
+        order.Should().Equal(["first lost, fence closed", "second leads"], "the old leader stops writing before anyone else may lead");
+        first.IsLeader.Should().BeFalse();
+        first.Leadership.WhyNotWrite().Should().NotBeNull();
+        api.Holder.Should().Be("second");
+        await stop.CancelAsync();
+        await Task.WhenAll(firstRun, secondRun).WaitAsync(Wait);
+    }
+
+    [TestCase(15, 15, 2)]
+    [TestCase(15, 20, 2)]
+    [TestCase(15, 10, 10)]
+    [TestCase(15, 10, 0)]
+    public void Should_refuse_timings_where_the_leader_could_outlive_its_lease(int leaseSeconds, int renewSeconds, int retrySeconds)
+    {
+        var options = new LeaderElectionOptions
+        {
+            LeaseDuration = TimeSpan.FromSeconds(leaseSeconds),
+            RenewDeadline = TimeSpan.FromSeconds(renewSeconds),
+            RetryPeriod = TimeSpan.FromSeconds(retrySeconds),
+        };
+
+        var act = () => new LeaderElection(null!, options, NullLogger<LeaderElection>.Instance);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*renew deadline*lease duration*");
+    }
+
+    private static async Task LeadUntilCancelled(TaskCompletionSource leads, LeaderTerm term)
     {
         leads.TrySetResult();
-        await Task.Delay(Timeout.Infinite, term);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(term.Stopping, term.Lost);
+        await Task.Delay(Timeout.Infinite, either.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>A loopback server holding one coordination.k8s.io/v1 Lease with optimistic concurrency, as the API server does.</summary>
@@ -92,6 +166,7 @@ public sealed class LeaderElectionTests
         private readonly Uri address;
         private V1Lease? lease;
         private long version;
+        private string? refused;
 
         public LeaseServer()
         {
@@ -109,6 +184,15 @@ public sealed class LeaderElectionTests
                 {
                     return lease?.Spec.HolderIdentity;
                 }
+            }
+        }
+
+        /// <summary>From now on, a write that would keep <paramref name="identity"/> as the holder fails as if the server were unreachable for it.</summary>
+        public void RefuseRenewalsOf(string identity)
+        {
+            lock (gate)
+            {
+                refused = identity;
             }
         }
 
@@ -160,6 +244,8 @@ public sealed class LeaderElectionTests
                         return (201, KubernetesJson.Serialize(lease));
                     case "POST":
                         return (409, Status(409, "AlreadyExists"));
+                    case "PUT" when refused is not null && KubernetesJson.Deserialize<V1Lease>(body).Spec?.HolderIdentity == refused:
+                        return (503, Status(503, "ServiceUnavailable"));
                     case "PUT":
                         var replacement = KubernetesJson.Deserialize<V1Lease>(body);
                         if (lease is null || replacement.Metadata.ResourceVersion != lease.Metadata.ResourceVersion)

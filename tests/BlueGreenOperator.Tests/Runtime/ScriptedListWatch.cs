@@ -7,16 +7,17 @@ using k8s.Models;
 namespace BlueGreenOperator.Tests.Runtime;
 
 /// <summary>
-/// A list/watch source driven by the test: each list returns the next scripted result (or throws it),
+/// A list/watch source driven by the test: each list call returns the next scripted page (or throws it),
 /// each watch is an open stream the test writes events, errors or a close into.
 /// </summary>
 internal sealed class ScriptedListWatch<T>
-    where T : IKubernetesObject<V1ObjectMeta>
+    where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    private readonly Channel<Func<ListResult<T>>> lists = Channel.CreateUnbounded<Func<ListResult<T>>>();
+    private readonly Channel<Func<string?, ListPage<T>>> lists = Channel.CreateUnbounded<Func<string?, ListPage<T>>>();
     private readonly Channel<OpenWatch> opened = Channel.CreateUnbounded<OpenWatch>();
+    private readonly List<string?> continueTokens = [];
     private int listCalls;
 
     public ScriptedListWatch() =>
@@ -26,23 +27,52 @@ internal sealed class ScriptedListWatch<T>
 
     public int ListCalls => Volatile.Read(ref listCalls);
 
+    /// <summary>The continue token of each list call so far, in order (null for a first page).</summary>
+    public IReadOnlyList<string?> ContinueTokens
+    {
+        get
+        {
+            lock (continueTokens)
+            {
+                return [.. continueTokens];
+            }
+        }
+    }
+
     public void NextList(string resourceVersion, params T[] items) =>
-        lists.Writer.TryWrite(() => new ListResult<T>(items, resourceVersion));
+        NextPage(resourceVersion, null, [.. items.Select(Decoded)]);
+
+    /// <summary>One page of decoded or undecodable items; <paramref name="continueToken"/> non-null promises another page.</summary>
+    public void NextPage(string resourceVersion, string? continueToken, params Decoded<T>[] items) =>
+        lists.Writer.TryWrite(_ => new ListPage<T>(items, resourceVersion, continueToken));
 
     public void NextListFails(Exception error) =>
-        lists.Writer.TryWrite(() => throw error);
+        lists.Writer.TryWrite(_ => throw error);
 
     /// <summary>Waits until the informer opens its next watch.</summary>
     public async Task<OpenWatch> NextWatchAsync() => await opened.Reader.ReadAsync().AsTask().WaitAsync(Wait);
 
-    private async Task<ListResult<T>> ListAsync(CancellationToken ct)
+    public static Decoded<T> Decoded(T item) => BlueGreenOperator.Runtime.Decoded<T>.Of(item, Identity(item));
+
+    public static Decoded<T> Undecodable(string name, string resourceVersion, string path = "$.spec", string message = "does not decode") =>
+        new(new ObjectIdentity(new ObjectKey("ml", name), $"uid-{name}", resourceVersion, 1), null, new DecodeFailure(path, message));
+
+    private static ObjectIdentity Identity(T item) =>
+        new(ObjectKey.Of(item.Metadata), item.Metadata.Uid, item.Metadata.ResourceVersion, item.Metadata.Generation);
+
+    private async Task<ListPage<T>> ListAsync(string? continueToken, CancellationToken ct)
     {
         var next = await lists.Reader.ReadAsync(ct);
         Interlocked.Increment(ref listCalls);
-        return next();
+        lock (continueTokens)
+        {
+            continueTokens.Add(continueToken);
+        }
+
+        return next(continueToken);
     }
 
-    private async IAsyncEnumerable<(WatchEventType Type, T Object)> Watch(string resourceVersion, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<(WatchEventType Type, Decoded<T> Item)> Watch(string resourceVersion, [EnumeratorCancellation] CancellationToken ct)
     {
         var watch = new OpenWatch(resourceVersion);
         opened.Writer.TryWrite(watch);
@@ -56,9 +86,11 @@ internal sealed class ScriptedListWatch<T>
     {
         public string ResourceVersion => resourceVersion;
 
-        public Channel<Func<(WatchEventType, T)>> Steps { get; } = Channel.CreateUnbounded<Func<(WatchEventType, T)>>();
+        public Channel<Func<(WatchEventType, Decoded<T>)>> Steps { get; } = Channel.CreateUnbounded<Func<(WatchEventType, Decoded<T>)>>();
 
-        public void Send(WatchEventType type, T item) => Steps.Writer.TryWrite(() => (type, item));
+        public void Send(WatchEventType type, T item) => Steps.Writer.TryWrite(() => (type, Decoded(item)));
+
+        public void Send(WatchEventType type, Decoded<T> item) => Steps.Writer.TryWrite(() => (type, item));
 
         public void Fail(Exception error) => Steps.Writer.TryWrite(() => throw error);
 
