@@ -63,26 +63,33 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* The verbs and resources the operator uses in each namespace it watches; nothing else. */}}
 {{- define "bluegreen-operator.watchRules" -}}
+# Watched from caches; read live only to confirm a decision; patched only to remove a consumed action.
 - apiGroups: ["bluegreen.dev"]
   resources: ["bluegreendeployments"]
-  verbs: ["get", "list", "watch", "patch", "update"]
+  verbs: ["get", "list", "watch", "patch"]
+# Decisions are written with PUT; an object that does not decode is reported with a merge patch.
 - apiGroups: ["bluegreen.dev"]
   resources: ["bluegreendeployments/status"]
-  verbs: ["get", "patch", "update"]
+  verbs: ["update", "patch"]
+# Owner references that block deletion need this where OwnerReferencesPermissionEnforcement is on.
+- apiGroups: ["bluegreen.dev"]
+  resources: ["bluegreendeployments/finalizers"]
+  verbs: ["update"]
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: [""]
   resources: ["services"]
-  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
-# Smoke tests probe every ready pod of the new colour by its IP.
+  verbs: ["get", "list", "watch", "create", "patch"]
+# The kept pod templates of the serving and standby revisions.
+- apiGroups: ["apps"]
+  resources: ["controllerrevisions"]
+  verbs: ["get", "list", "watch", "create", "delete"]
+# Smoke tests probe every ready pod of the new colour by its IP; pods are watched, never fetched one by one.
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
-- apiGroups: ["events.k8s.io"]
-  resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 {{- end }}

@@ -10,13 +10,14 @@ internal sealed class ChartRbacTests
     /// <summary>What the operator does in a watched namespace, one "group/resource: verbs" line per rule.</summary>
     private static readonly string[] WatchRules =
     [
-        "bluegreen.dev/bluegreendeployments: get,list,patch,update,watch",
-        "bluegreen.dev/bluegreendeployments/status: get,patch,update",
-        "apps/deployments: create,delete,get,list,patch,update,watch",
-        "/services: create,delete,get,list,patch,update,watch",
-        "/pods: get,list,watch",
-        "/events: create,patch",
-        "events.k8s.io/events: create,patch",
+        "bluegreen.dev/bluegreendeployments: get,list,patch,watch",
+        "bluegreen.dev/bluegreendeployments/status: patch,update",
+        "bluegreen.dev/bluegreendeployments/finalizers: update",
+        "apps/deployments: create,get,list,patch,watch",
+        "/services: create,get,list,patch,watch",
+        "apps/controllerrevisions: create,delete,get,list,watch",
+        "/pods: list,watch",
+        "/events: create",
     ];
 
     private static readonly string[] LeaseRules =
