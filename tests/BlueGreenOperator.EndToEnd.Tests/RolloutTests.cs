@@ -172,7 +172,7 @@ public sealed class RolloutTests
         var analysed = await rollout.WaitForAsync(s => s.Phase == Phase.Stabilizing && s.Analysis?.Runs >= 4, "four analysis runs while stabilizing", 90);
 
         analysed.Status!.Analysis!.ConsecutiveFailures.Should().Be(0);
-        analysed.Status.Analysis.Results.Should().HaveCount(3).And.OnlyContain(r => r.Passed);
+        analysed.Status.Analysis.Results.Should().ContainSingle("one entry per check").Which.Should().Match<BlueGreenOperator.Api.CheckResult>(r => r.Passed && r.Pods == 3);
         await rollout.WaitForPhaseAsync(Phase.Healthy, 60, modelVersion: "v2");
         AssertNoViolations(rollout);
     }

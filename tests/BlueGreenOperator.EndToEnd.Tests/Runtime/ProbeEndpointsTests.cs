@@ -25,7 +25,9 @@ public sealed class ProbeEndpointsTests
             "ready: leading",
             $"informer bluegreendeployments ({rollout.Ns}): synced",
             $"informer deployments ({rollout.Ns}): synced",
-            $"informer services ({rollout.Ns}): synced");
+            $"informer services ({rollout.Ns}): synced",
+            $"informer pods ({rollout.Ns}): synced",
+            $"informer controllerrevisions ({rollout.Ns}): synced");
     }
 
     [Test]
