@@ -1,8 +1,10 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using BlueGreenOperator.Api;
+using BlueGreenOperator.EndToEnd.Tests.Harness;
 using BlueGreenOperator.LocalCluster;
 using BlueGreenOperator.LocalCluster.Testing;
+using FluentAssertions;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -12,13 +14,15 @@ namespace BlueGreenOperator.EndToEnd.Tests;
 
 /// <summary>
 /// One test's world: its own namespace, the example model server as the workload, the real operator watching the
-/// namespace, and an invariant monitor running from the first apply to the end.
+/// namespace, and, from <see cref="Watch"/> to the end, a load generator sending inference requests through the active
+/// Service's Endpoints and an invariant monitor.
 /// </summary>
 internal sealed class ModelRollout : IAsyncDisposable
 {
     public const string Name = "iris";
     public const string ServiceName = "iris";
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    bool _printed;
 
     ModelRollout(TestNamespace ns, OperatorProcess op)
     {
@@ -36,6 +40,8 @@ internal sealed class ModelRollout : IAsyncDisposable
 
     public InvariantMonitor? Monitor { get; private set; }
 
+    public TrafficGenerator? Traffic { get; private set; }
+
     public static async Task<ModelRollout> StartAsync(bool startOperator = true)
     {
         var ns = await TestNamespace.CreateAsync(Client, TestContext.CurrentContext.Test.MethodName ?? "e2e");
@@ -43,10 +49,16 @@ internal sealed class ModelRollout : IAsyncDisposable
         return new ModelRollout(ns, op);
     }
 
-    /// <summary>A BlueGreenDeployment of the example model server; <paramref name="weights"/> picks the trained model (v1 or v2).</summary>
+    /// <summary>
+    /// A BlueGreenDeployment of the example model server; <paramref name="weights"/> picks the trained model (v1 or v2).
+    /// Its pods report <paramref name="version"/> as their model version (REPORTED_VERSION), so that every answer names
+    /// the release that gave it.
+    /// </summary>
     public static BlueGreenDeployment Model(string version, string weights, int replicas = 3, IDictionary<string, string>? knobs = null, Action<BlueGreenDeploymentSpec>? edit = null)
     {
         var env = new List<V1EnvVar> { new() { Name = "MODEL_VERSION", Value = weights } };
+        if (knobs?.ContainsKey(ReportedVersion) != true)
+            env.Add(new V1EnvVar { Name = ReportedVersion, Value = version });
         env.AddRange((knobs ?? new Dictionary<string, string>()).Select(k => new V1EnvVar { Name = k.Key, Value = k.Value }));
         var resource = new BlueGreenDeployment
         {
@@ -98,6 +110,23 @@ internal sealed class ModelRollout : IAsyncDisposable
         return resource;
     }
 
+    /// <summary>
+    /// A release that passes smoke tests (they bound no latency) but misses the analysis latency bound after the switch,
+    /// so the operator rolls it back by itself.
+    /// </summary>
+    public static BlueGreenDeployment SlowRelease(string version = "v2") =>
+        Model(version, "v2", knobs: new Dictionary<string, string> { ["ADDED_LATENCY_MS"] = "400" }, edit: s =>
+        {
+            s.Strategy.StabilizationSeconds = 120;
+            s.Strategy.ScaleDownDelaySeconds = 1;
+            s.Analysis = new AnalysisSpec
+            {
+                IntervalSeconds = 1,
+                FailureLimit = 2,
+                Checks = [new CheckSpec { Name = "latency", Inference = Golden(), MaxLatencyMs = 150 }],
+            };
+        });
+
     /// <summary>The setosa golden prediction: class 0 from both trained versions.</summary>
     public static InferenceCheckSpec Golden() => new()
     {
@@ -107,7 +136,100 @@ internal sealed class ModelRollout : IAsyncDisposable
         ExpectOutputs = [new ExpectedOutputSpec { Name = "output-0", Data = [0] }],
     };
 
-    public void Watch(params string[] neverServe) => Monitor ??= new InvariantMonitor(Client, Ns, Name, ServiceName, neverServe);
+    /// <summary>The model server's knob that names the version its answers report.</summary>
+    public const string ReportedVersion = "REPORTED_VERSION";
+
+    /// <summary>
+    /// Starts the load generator and the invariant monitor; <paramref name="neverServe"/> are model versions that must
+    /// never answer through the active Service nor have a pod behind it.
+    /// </summary>
+    public void Watch(params string[] neverServe)
+    {
+        Traffic ??= TrafficGenerator.Start(Client, Ns, ServiceName, neverServe);
+        Monitor ??= new InvariantMonitor(Client, Ns, Name, ServiceName, Traffic, neverServe);
+    }
+
+    /// <summary>Model versions that must never serve from now on, for the monitor and the load generator alike.</summary>
+    public void NeverServe(params string[] versions)
+    {
+        Monitor!.NeverServe(versions);
+        Traffic!.DeclareUntested(versions);
+    }
+
+    /// <summary>Model versions that may serve from now on: the test is about to promote a release it held back.</summary>
+    public void MayServe(params string[] versions)
+    {
+        Monitor!.MayServe(versions);
+        Traffic!.DeclareTested(versions);
+    }
+
+    /// <summary>
+    /// Stops the load generator and the monitor, prints what they saw, and asserts that nothing broke: no violation,
+    /// the monitor really looked, the generator really sent, and no request was answered by a version that must never serve.
+    /// Failed requests are printed, not asserted.
+    /// </summary>
+    public async Task<TrafficReport> AssertInvariantsHeldAsync()
+    {
+        var report = await StopWatchingAsync();
+        Monitor!.Violations.Should().BeEmpty();
+        Monitor.Observations.Should().BeGreaterThan(5, "the monitor must really have looked");
+        report.Requests.Should().BeGreaterThan(0, "the load generator must really have sent requests");
+        report.Untested.Should().Be(0, "no request may be answered by a version that must never serve: {0}", report.DescribeUntested());
+        return report;
+    }
+
+    /// <summary>Stops the load generator and the monitor and prints their reports (once).</summary>
+    public async Task<TrafficReport> StopWatchingAsync()
+    {
+        if (Monitor is null || Traffic is null)
+            throw new InvalidOperationException("Watch() was not called");
+        await Monitor.DisposeAsync();
+        var report = await Traffic.StopAsync();
+        if (!_printed)
+        {
+            _printed = true;
+            await TestContext.Out.WriteLineAsync(report.ToString());
+            await TestContext.Out.WriteLineAsync(Monitor.Summary());
+        }
+
+        return report;
+    }
+
+    /// <summary>Waits until the probe finds something, failing at once if an invariant broke meanwhile.</summary>
+    public Task<T> WaitForValueAsync<T>(Func<Task<T?>> probe, string description, int seconds = 60)
+        where T : class => Eventually.WaitForAsync(
+        async _ =>
+        {
+            Monitor?.ThrowIfViolated();
+            return await probe();
+        },
+        TimeSpan.FromSeconds(seconds), description, interval: TimeSpan.FromMilliseconds(200));
+
+    /// <summary>Waits until the condition holds, failing at once if an invariant broke meanwhile.</summary>
+    public Task UntilAsync(Func<Task<bool>> condition, string description, int seconds = 60) =>
+        WaitForValueAsync<object>(async () => await condition() ? true : null, description, seconds);
+
+    /// <summary>Lets the world run for a while, the monitor and the load generator watching: what the operator does wrong meanwhile fails the test at once.</summary>
+    public async Task HoldAsync(TimeSpan duration)
+    {
+        var end = DateTime.UtcNow + duration;
+        while (DateTime.UtcNow < end)
+        {
+            Monitor?.ThrowIfViolated();
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+
+        Monitor?.ThrowIfViolated();
+    }
+
+    /// <summary>Waits until every ready address of the active Service answers <paramref name="version"/>, <paramref name="replicas"/> of them.</summary>
+    public Task WaitForServingAsync(string version, int replicas = 3, int seconds = 60) => UntilAsync(
+        async () =>
+        {
+            var served = await ServedModelVersionsAsync();
+            return served.Count == replicas && served.All(v => v == version);
+        },
+        $"{replicas} ready addresses of the active Service answering {version}", seconds);
 
     /// <summary>Creates the object or replaces its spec (a GitOps sync or a kubectl apply).</summary>
     public async Task ApplyAsync(BlueGreenDeployment desired)
@@ -221,8 +343,8 @@ internal sealed class ModelRollout : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Monitor is not null)
-            await Monitor.DisposeAsync();
+        if (Monitor is not null && Traffic is not null)
+            await StopWatchingAsync();
         if (Operator is not null)
         {
             if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
