@@ -22,6 +22,7 @@ internal sealed class ModelRollout : IAsyncDisposable
     public const string Name = "iris";
     public const string ServiceName = "iris";
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    readonly List<(string What, Func<bool> Happened)> _forbidden = [];
     bool _printed;
 
     ModelRollout(TestNamespace ns, OperatorProcess op)
@@ -171,6 +172,7 @@ internal sealed class ModelRollout : IAsyncDisposable
     public async Task<TrafficReport> AssertInvariantsHeldAsync()
     {
         var report = await StopWatchingAsync();
+        ThrowIfBroken();
         Monitor!.Violations.Should().BeEmpty();
         Monitor.Observations.Should().BeGreaterThan(5, "the monitor must really have looked");
         report.Requests.Should().BeGreaterThan(0, "the load generator must really have sent requests");
@@ -195,17 +197,67 @@ internal sealed class ModelRollout : IAsyncDisposable
         return report;
     }
 
-    /// <summary>Waits until the probe finds something, failing at once if an invariant broke meanwhile.</summary>
-    public Task<T> WaitForValueAsync<T>(Func<Task<T?>> probe, string description, int seconds = 60)
-        where T : class => Eventually.WaitForAsync(
-        async _ =>
-        {
-            Monitor?.ThrowIfViolated();
-            return await probe();
-        },
-        TimeSpan.FromSeconds(seconds), description, interval: TimeSpan.FromMilliseconds(200));
+    /// <summary>
+    /// Something the test forbids beyond the monitor's invariants (a colour scaled below its size, scaled up again after
+    /// an abort); waits, holds and <see cref="AssertInvariantsHeldAsync"/> fail as soon as it happened.
+    /// </summary>
+    public void Forbid(string what, Func<bool> happened)
+    {
+        lock (_forbidden)
+            _forbidden.Add((what, happened));
+    }
 
-    /// <summary>Waits until the condition holds, failing at once if an invariant broke meanwhile.</summary>
+    /// <summary>Throws the first violation of an invariant or of what the test forbids.</summary>
+    public void ThrowIfBroken()
+    {
+        Monitor?.ThrowIfViolated();
+        lock (_forbidden)
+        {
+            if (_forbidden.FirstOrDefault(f => f.Happened()) is { What: { } what })
+                throw new InvariantViolatedException($"Forbidden, and it happened: {what}");
+        }
+    }
+
+    /// <summary>
+    /// Waits until the probe finds something. Fails at once, with the violation, when an invariant breaks meanwhile,
+    /// and with the operator's latest log lines on a timeout.
+    /// </summary>
+    public async Task<T> WaitForValueAsync<T>(Func<Task<T?>> probe, string description, int seconds = 60)
+        where T : class
+    {
+        using var broken = new CancellationTokenSource();
+        InvariantViolatedException? violation = null;
+        try
+        {
+            return await Eventually.WaitForAsync(
+                async _ =>
+                {
+                    try
+                    {
+                        ThrowIfBroken();
+                    }
+                    catch (InvariantViolatedException e)
+                    {
+                        violation = e;
+                        await broken.CancelAsync();
+                        return null;
+                    }
+
+                    return await probe();
+                },
+                TimeSpan.FromSeconds(seconds), description, broken.Token, TimeSpan.FromMilliseconds(200));
+        }
+        catch (OperationCanceledException) when (violation is not null)
+        {
+            throw new InvariantViolatedException($"While waiting for {description}: {violation.Message}");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\noperator log, last lines:\n{Tail(Operator?.Log)}", e.InnerException);
+        }
+    }
+
+    /// <summary>Waits until the condition holds; see <see cref="WaitForValueAsync{T}"/>.</summary>
     public Task UntilAsync(Func<Task<bool>> condition, string description, int seconds = 60) =>
         WaitForValueAsync<object>(async () => await condition() ? true : null, description, seconds);
 
@@ -215,11 +267,11 @@ internal sealed class ModelRollout : IAsyncDisposable
         var end = DateTime.UtcNow + duration;
         while (DateTime.UtcNow < end)
         {
-            Monitor?.ThrowIfViolated();
+            ThrowIfBroken();
             await Task.Delay(TimeSpan.FromMilliseconds(200));
         }
 
-        Monitor?.ThrowIfViolated();
+        ThrowIfBroken();
     }
 
     /// <summary>Waits until every ready address of the active Service answers <paramref name="version"/>, <paramref name="replicas"/> of them.</summary>
@@ -277,16 +329,15 @@ internal sealed class ModelRollout : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until status satisfies the condition, failing at once if an invariant broke meanwhile.</summary>
+    /// <summary>Waits until status (observed at the object's generation) satisfies the condition; see <see cref="WaitForValueAsync{T}"/>.</summary>
     public Task<BlueGreenDeployment> WaitForAsync(Func<BlueGreenDeploymentStatus, bool> condition, string description, int seconds = 120) =>
-        Eventually.WaitForAsync(
-            async ct =>
+        WaitForValueAsync(
+            async () =>
             {
-                Monitor?.ThrowIfViolated();
                 var current = await GetOrNullAsync();
                 return current?.Status is { } status && status.ObservedGeneration == current.Metadata.Generation && condition(status) ? current : null;
             },
-            TimeSpan.FromSeconds(seconds), $"{description} (operator log:\n{Tail(Operator?.Log)})", interval: TimeSpan.FromMilliseconds(200));
+            description, seconds);
 
     public Task<BlueGreenDeployment> WaitForPhaseAsync(string phase, int seconds = 120, string? modelVersion = null) =>
         WaitForAsync(s => s.Phase == phase && (modelVersion is null || s.ActiveModelVersion == modelVersion),
@@ -328,16 +379,17 @@ internal sealed class ModelRollout : IAsyncDisposable
     }
 
     /// <summary>Events are recorded right after the status write that a wait sees: wait for them too.</summary>
-    public Task WaitForEventsAsync(params string[] reasons) => Eventually.UntilAsync(
-        async _ =>
+    public Task WaitForEventsAsync(params string[] reasons) => UntilAsync(
+        async () =>
         {
             var recorded = (await EventsAsync()).Select(e => e.Reason).ToHashSet();
             return reasons.All(recorded.Contains);
         },
-        TimeSpan.FromSeconds(20), $"events {string.Join(", ", reasons)}");
+        $"events {string.Join(", ", reasons)}", 20);
 
+    /// <summary>The Events about the BlueGreenDeployment (not those about the Service that shares its name).</summary>
     public async Task<IReadOnlyList<Corev1Event>> EventsAsync() =>
-        (await Client.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: $"involvedObject.name={Name}")).Items.ToList();
+        (await Client.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: $"involvedObject.kind={WellKnown.Kind},involvedObject.name={Name}")).Items.ToList();
 
     static string Tail(string? log) => log is null ? "" : string.Join('\n', log.Split('\n').TakeLast(40));
 
