@@ -110,6 +110,16 @@ internal sealed partial class OperatorProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>
+    /// SIGSTOP until the returned scope ends (SIGCONT): the operator stands still between two of its requests, as in a
+    /// long pause of its runtime, while the test writes something.
+    /// </summary>
+    public IDisposable Freeze()
+    {
+        ProcessSignals.Send(_process.Id, SigStop);
+        return new Thaw(_process.Id);
+    }
+
     /// <summary>SIGTERM and wait: the graceful shutdown path (lease released).</summary>
     public async Task StopAsync()
     {
@@ -142,6 +152,20 @@ internal sealed partial class OperatorProcess : IAsyncDisposable
 
     [GeneratedRegex("""^bluegreen_api_requests(?:_total)?\{[^}]*verb="(?<verb>[A-Z]+)"[^}]*\}\s+(?<value>[0-9.eE+]+)""", RegexOptions.Multiline)]
     private static partial Regex ApiRequestLine();
+
+    const int SigStop = 19;
+    const int SigCont = 18;
+
+    sealed class Thaw(int pid) : IDisposable
+    {
+        int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+                ProcessSignals.Send(pid, SigCont);
+        }
+    }
 
     static int FreeLoopbackPort()
     {

@@ -1,3 +1,4 @@
+using BlueGreenOperator.Api;
 using k8s;
 using k8s.Models;
 
@@ -104,6 +105,32 @@ internal static class NamedObjectWatch
         (field, ct) => client.AppsV1.ListNamespacedDeploymentAsync(ns, fieldSelector: field, cancellationToken: ct),
         (field, resourceVersion, onError, ct) => client.AppsV1.WatchListNamespacedDeploymentAsync(
             ns, fieldSelector: field, resourceVersion: resourceVersion, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
+        onChange);
+
+    public static NamedObjectWatch<V1Service> Service(IKubernetes client, string ns, string name, Action<V1Service?> onChange) => ByName<V1Service, V1ServiceList>(
+        name,
+        (field, ct) => client.CoreV1.ListNamespacedServiceAsync(ns, fieldSelector: field, cancellationToken: ct),
+        (field, resourceVersion, onError, ct) => client.CoreV1.WatchListNamespacedServiceAsync(
+            ns, fieldSelector: field, resourceVersion: resourceVersion, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
+        onChange);
+
+    public static NamedObjectWatch<BlueGreenDeployment> Resource(IKubernetes client, string ns, string name, Action<BlueGreenDeployment?> onChange) => ByName<BlueGreenDeployment, BlueGreenDeploymentList>(
+        name,
+        async (field, ct) =>
+        {
+            using var response = await client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(
+                WellKnown.Group, WellKnown.Version, ns, WellKnown.Plural, fieldSelector: field, cancellationToken: ct);
+            return KubernetesJson.Deserialize<BlueGreenDeploymentList>(KubernetesJson.Serialize(response.Body));
+        },
+        (field, resourceVersion, onError, ct) =>
+        {
+            var response = client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(
+                WellKnown.Group, WellKnown.Version, ns, WellKnown.Plural, fieldSelector: field,
+                resourceVersion: resourceVersion, timeoutSeconds: WatchTimeoutSeconds, watch: true, cancellationToken: ct);
+#pragma warning disable CS0618 // The suggested replacement yields untyped objects; this overload deserialises each event straight into the type.
+            return response.WatchAsync<BlueGreenDeployment, object>(onError, ct);
+#pragma warning restore CS0618
+        },
         onChange);
 
     /// <summary>A list and a watch narrowed by a field selector to the one object named <paramref name="name"/>.</summary>

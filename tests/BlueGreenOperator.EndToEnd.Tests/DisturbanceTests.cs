@@ -1,0 +1,543 @@
+using System.Net;
+using BlueGreenOperator.Api;
+using BlueGreenOperator.EndToEnd.Tests.Harness;
+using BlueGreenOperator.EndToEnd.Tests.Shipping;
+using BlueGreenOperator.LocalCluster.Testing;
+using BlueGreenOperator.Rollout;
+using FluentAssertions;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using NUnit.Framework;
+
+namespace BlueGreenOperator.EndToEnd.Tests;
+
+/// <summary>
+/// The world moves under the operator: objects it owns are deleted or edited by hand, its writes conflict or are
+/// refused, an action arrives while it consumes the previous one. Each test disturbs one thing on purpose, declares it
+/// to the invariant monitor, runs the load generator through it, and checks the promise: a revision that has not
+/// passed its checks never takes traffic, and the good colour is never lost.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class DisturbanceTests
+{
+    const string HandEdited = "hand-edited";
+    static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
+
+    static IKubernetes Client => ModelRollout.Client;
+
+    [Test]
+    public async Task Should_recreate_a_deleted_active_service_on_the_good_colour_while_an_aborted_release_is_degraded()
+    {
+        await using var rollout = await HealthyOnV1Async("v2");
+        await rollout.ApplyAsync(ModelRollout.Model("v2", "v2", knobs: new Dictionary<string, string> { ["WRONG_PREDICTIONS"] = "true" }));
+        var aborted = await rollout.WaitForAsync(s => s.Phase == Phase.Degraded && s.AbortedRevision is not null, "v2 aborted by its smoke tests");
+        await rollout.UntilAsync(async () => (await rollout.DeploymentAsync("green"))?.Spec.Replicas == 0, "green scaled to 0 after the abort");
+        await using var blue = await DeploymentHistory.StartAsync(Client, rollout.Ns, "iris-blue");
+        rollout.Forbid("the good colour blue went below 3 replicas", () => blue.States.Any(s => !s.Exists || s.Replicas < 3));
+        var deleted = await Client.CoreV1.ReadNamespacedServiceAsync(ModelRollout.ServiceName, rollout.Ns);
+
+        try
+        {
+            using (rollout.Monitor!.Disturbing(ViolationKind.ActiveServiceMissing, ViolationKind.EndpointsMissing, ViolationKind.NoReadyEndpoint))
+            {
+                await Kubectl.RunCheckedAsync("delete", "service", ModelRollout.ServiceName, "--namespace", rollout.Ns, "--wait=false");
+                await rollout.UntilAsync(
+                    async () => await ServiceOrNullAsync(rollout, ModelRollout.ServiceName) is { } service && service.Metadata.Uid != deleted.Metadata.Uid,
+                    "the active Service to be recreated", 30);
+                (await Client.CoreV1.ReadNamespacedServiceAsync(ModelRollout.ServiceName, rollout.Ns)).Spec.Selector
+                    .Should().Contain(WellKnown.ColorLabel, "blue", "the recreated Service selects the good colour");
+                await rollout.WaitForServingAsync("v1", seconds: 30);
+            }
+
+            await rollout.HoldAsync(Settle);
+        }
+        finally
+        {
+            await TestContext.Out.WriteLineAsync(blue.ToString());
+        }
+
+        var status = await StatusShouldBeAsync(rollout, Phase.Degraded, "v1");
+        status.ActiveColor.Should().Be("blue");
+        status.AbortedRevision.Should().Be(aborted.Status!.AbortedRevision, "v2 stays aborted");
+        await rollout.AssertInvariantsHeldAsync();
+    }
+
+    [Test]
+    public async Task Should_recreate_a_deleted_serving_deployment_from_the_serving_release_while_the_next_one_waits_for_promotion()
+    {
+        await using var rollout = await HealthyOnV1Async("v2");
+        await PauseOnV2Async(rollout);
+        await using var blue = await DeploymentHistory.StartAsync(Client, rollout.Ns, "iris-blue");
+        var deletedUid = blue.States[^1].Uid;
+        rollout.Forbid("iris-blue was rebuilt from a template other than v1's", () => blue.States.Any(s => s.Exists && s.ReportedVersion != "v1"));
+
+        try
+        {
+            using (rollout.Monitor!.Disturbing(ViolationKind.ServingDeploymentMissing, ViolationKind.NoReadyEndpoint, ViolationKind.EndpointWithoutPod))
+            {
+                await Kubectl.RunCheckedAsync("delete", "deployment", "iris-blue", "--namespace", rollout.Ns, "--wait=false");
+                await rollout.UntilAsync(() => Task.FromResult(blue.States.Any(s => s.Exists && s.Uid != deletedUid)), "iris-blue to be recreated", 30);
+                await rollout.WaitForServingAsync("v1");
+            }
+
+            await rollout.HoldAsync(Settle);
+        }
+        finally
+        {
+            await TestContext.Out.WriteLineAsync(blue.ToString());
+        }
+
+        (await StatusShouldBeAsync(rollout, Phase.Paused, "v1")).PreviewModelVersion.Should().Be("v2", "the release still waits for its promote");
+
+        rollout.MayServe("v2");
+        await rollout.ActAsync(RolloutAction.Promote);
+        await rollout.WaitForAsync(s => s.ActiveModelVersion == "v2", "the promoted switch");
+        await rollout.WaitForServingAsync("v2");
+        await rollout.AssertInvariantsHeldAsync();
+    }
+
+    [Test]
+    public async Task Should_revert_a_hand_edit_of_the_colour_under_test_and_test_it_again_before_the_switch()
+    {
+        await using var rollout = await HealthyOnV1Async(HandEdited);
+        await PauseOnV2Async(rollout);
+        var passedBefore = (await rollout.EventsAsync()).Count(e => e.Reason == "SmokeTestsPassed");
+        await using var green = await DeploymentHistory.StartAsync(Client, rollout.Ns, "iris-green");
+
+        try
+        {
+            var editedAt = DateTime.UtcNow;
+            await Kubectl.RunCheckedAsync("set", "env", "deployment/iris-green", $"{ModelRollout.ReportedVersion}={HandEdited}", "--namespace", rollout.Ns);
+            await rollout.UntilAsync(() => Task.FromResult(green.Since(editedAt).Any(s => s.ReportedVersion == HandEdited)), "the hand edit to reach iris-green", 10);
+
+            await rollout.ActAsync(RolloutAction.Promote);
+            await rollout.WaitForAsync(s => s.ActiveModelVersion == "v2" && s.ActiveColor == "green", "the promoted switch to green", 120);
+            await rollout.WaitForServingAsync("v2");
+            await rollout.HoldAsync(Settle);
+            green.States[^1].ReportedVersion.Should().Be("v2", "the hand edit is reverted to the spec's template");
+        }
+        finally
+        {
+            await TestContext.Out.WriteLineAsync(green.ToString());
+        }
+
+        var events = await rollout.EventsAsync();
+        var passed = events.Where(e => e.Reason == "SmokeTestsPassed").ToList();
+        passed.Should().HaveCountGreaterThan(passedBefore, "the edited colour is tested again before it takes traffic");
+        var switched = events.Where(e => e.Reason == "Switched").MaxBy(e => e.LastTimestamp);
+        switched.Should().NotBeNull("the promote switched the Service");
+        passed.Max(e => e.LastTimestamp).Should().BeOnOrBefore(switched!.LastTimestamp!.Value, "the test again comes before the switch");
+        await rollout.AssertInvariantsHeldAsync();
+    }
+
+    [Test]
+    public async Task Should_revert_a_hand_edit_of_the_serving_template_and_never_let_it_answer()
+    {
+        await using var rollout = await HealthyOnV1Async(HandEdited);
+        await using var blue = await DeploymentHistory.StartAsync(Client, rollout.Ns, "iris-blue");
+
+        try
+        {
+            using (rollout.Monitor!.Disturbing(ViolationKind.NoReadyEndpoint))
+            {
+                var editedAt = DateTime.UtcNow;
+                await Kubectl.RunCheckedAsync("set", "env", "deployment/iris-blue", $"{ModelRollout.ReportedVersion}={HandEdited}", "--namespace", rollout.Ns);
+                await rollout.UntilAsync(
+                    () => Task.FromResult(blue.Since(editedAt).Any(s => s.ReportedVersion == HandEdited) && blue.States[^1].ReportedVersion == "v1"),
+                    "the hand edit of iris-blue to be reverted", 60);
+                await Client.WaitForDeploymentAvailableAsync(rollout.Ns, "iris-blue");
+                await rollout.WaitForServingAsync("v1");
+            }
+
+            await rollout.HoldAsync(Settle);
+        }
+        finally
+        {
+            await TestContext.Out.WriteLineAsync(blue.ToString());
+        }
+
+        await StatusShouldBeAsync(rollout, Phase.Healthy, "v1");
+        blue.States[^1].ReportedVersion.Should().Be("v1");
+        await rollout.AssertInvariantsHeldAsync();
+    }
+
+    [Test]
+    public async Task Should_restore_the_size_of_the_serving_colour_after_a_hand_scale_and_warn()
+    {
+        await using var rollout = await HealthyOnV1Async();
+        await using var blue = await DeploymentHistory.StartAsync(Client, rollout.Ns, "iris-blue");
+
+        try
+        {
+            foreach (var size in new[] { 1, 0 })
+            {
+                var known = await EventNamesAsync(rollout);
+                var scaledAt = DateTime.UtcNow;
+                using (size == 0 ? rollout.Monitor!.Disturbing(ViolationKind.NoReadyEndpoint) : null)
+                {
+                    await Kubectl.RunCheckedAsync("scale", "deployment/iris-blue", $"--replicas={size}", "--namespace", rollout.Ns);
+                    await rollout.UntilAsync(
+                        () => Task.FromResult(blue.Since(scaledAt).Any(s => s.Replicas == size) && blue.States[^1].Replicas == 3),
+                        $"iris-blue scaled to {size} by hand to be restored to 3", 30);
+                    await rollout.WaitForServingAsync("v1");
+                }
+
+                await rollout.UntilAsync(
+                    async () => (await EventsSinceAsync(rollout, known)).Any(e => e.Type == "Warning"),
+                    $"a Warning Event about the hand scale of iris-blue to {size}", 20);
+                await TestContext.Out.WriteLineAsync(
+                    $"after the scale to {size}: {string.Join("; ", (await EventsSinceAsync(rollout, known)).Select(e => $"{e.Type} {e.Reason}: {e.Message}"))}");
+            }
+        }
+        finally
+        {
+            await TestContext.Out.WriteLineAsync(blue.ToString());
+        }
+
+        await StatusShouldBeAsync(rollout, Phase.Healthy, "v1");
+        await rollout.AssertInvariantsHeldAsync();
+    }
+
+    [Test]
+    public async Task Should_restore_a_selector_moved_by_hand_onto_the_rolled_back_colour_and_keep_the_good_colour()
+    {
+        await using var rollout = await HealthyOnV1Async();
+        await rollout.ApplyAsync(ModelRollout.SlowRelease());
+        await rollout.WaitForAsync(s => s.ActiveModelVersion == "v2", "the switch to the slow v2");
+        var rolledBack = await rollout.WaitForPhaseAsync(Phase.RolledBack, 60, modelVersion: "v1");
+        await rollout.UntilAsync(
+            async () => (await rollout.DeploymentAsync("blue"))?.Spec.Replicas == 3 && (await rollout.DeploymentAsync("green"))?.Spec.Replicas == 0,
+            "blue back to full size and green at 0");
+        rollout.NeverServe("v2");
+        await using var blue = await DeploymentHistory.StartAsync(Client, rollout.Ns, "iris-blue");
+        await using var green = await DeploymentHistory.StartAsync(Client, rollout.Ns, "iris-green");
+        rollout.Forbid("the good colour blue left 3 replicas", () => blue.States.Any(s => !s.Exists || s.Replicas != 3));
+        rollout.Forbid("the rolled-back colour green was scaled up", () => green.States.Any(s => s.Replicas > 0));
+
+        try
+        {
+            using (rollout.Monitor!.Disturbing(ViolationKind.NoReadyEndpoint))
+            {
+                await Kubectl.RunCheckedAsync("patch", "service", ModelRollout.ServiceName, "--namespace", rollout.Ns, "--type", "merge",
+                    "-p", System.Text.Json.JsonSerializer.Serialize(new { spec = new { selector = new Dictionary<string, string> { [WellKnown.ColorLabel] = "green" } } }));
+                await rollout.UntilAsync(
+                    async () => ValueOf((await ServiceOrNullAsync(rollout, ModelRollout.ServiceName))?.Spec.Selector, WellKnown.ColorLabel) == "blue",
+                    "the selector to be restored onto blue", 30);
+                await rollout.WaitForServingAsync("v1");
+            }
+
+            await rollout.WaitForEventsAsync("SelectorRestored");
+            await rollout.HoldAsync(Settle);
+        }
+        finally
+        {
+            await TestContext.Out.WriteLineAsync(blue.ToString());
+            await TestContext.Out.WriteLineAsync(green.ToString());
+        }
+
+        (await rollout.EventsAsync()).Should().Contain(e => e.Reason == "SelectorRestored" && e.Type == "Warning");
+        var status = await StatusShouldBeAsync(rollout, Phase.RolledBack, "v1");
+        status.ActiveColor.Should().Be("blue");
+        status.AbortedRevision.Should().Be(rolledBack.Status!.AbortedRevision);
+        await rollout.AssertInvariantsHeldAsync();
+    }
+
+    [Test]
+    public async Task Should_keep_an_aborted_colour_at_zero_when_its_status_writes_meet_conflicts()
+    {
+        await using var rollout = await HealthyOnV1Async("v2");
+        await using var green = await DeploymentHistory.StartAsync(Client, rollout.Ns, "iris-green");
+        rollout.Forbid("the aborted colour green was scaled up again after it reached 0", () => ScaledUpAfterZero(green.States));
+        using var stopChurn = new CancellationTokenSource();
+        var churn = ChurnLabelsAsync(rollout, stopChurn.Token);
+        try
+        {
+            await rollout.ApplyAsync(ModelRollout.Model("v2", "v2", knobs: new Dictionary<string, string> { ["WRONG_PREDICTIONS"] = "true" }));
+            await rollout.WaitForAsync(s => s.Phase == Phase.Degraded && s.AbortedRevision is not null, "v2 aborted while its status writes conflict", 90);
+            await rollout.UntilAsync(() => Task.FromResult(green.States[^1].Replicas == 0), "green scaled to 0 after the abort", 30);
+            await rollout.HoldAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            await stopChurn.CancelAsync();
+            await TestContext.Out.WriteLineAsync($"labels changed {await churn} times, every 0.5 s");
+            await TestContext.Out.WriteLineAsync(green.ToString());
+        }
+
+        green.States.Should().Contain(s => s.Replicas > 0, "green came up for its smoke tests").And.Contain(s => s.Replicas == 0, "the abort scaled it to 0");
+        await StatusShouldBeAsync(rollout, Phase.Degraded, "v1");
+        await rollout.AssertInvariantsHeldAsync();
+    }
+
+    [Test]
+    public async Task Should_report_a_refused_write_as_degraded_keep_serving_and_proceed_once_it_is_allowed()
+    {
+        await using var rollout = await HealthyOnV1Async();
+        const string quotaName = "one-deployment";
+        await Client.CoreV1.CreateNamespacedResourceQuotaAsync(
+            new V1ResourceQuota
+            {
+                Metadata = new V1ObjectMeta { Name = quotaName },
+                Spec = new V1ResourceQuotaSpec { Hard = new Dictionary<string, ResourceQuantity> { ["count/deployments.apps"] = new("1") } },
+            },
+            rollout.Ns);
+        // Until the quota controller has counted, admission refuses every Deployment write with "status unknown".
+        await rollout.UntilAsync(
+            async () => (await Client.CoreV1.ReadNamespacedResourceQuotaAsync(quotaName, rollout.Ns)).Status?.Used?.ContainsKey("count/deployments.apps") == true,
+            "the quota controller to count the Deployments");
+
+        await rollout.ApplyAsync(ModelRollout.Model("v2", "v2"));
+        var refused = await rollout.WaitForAsync(s => s.Phase == Phase.Degraded, "Degraded for the Deployment write the quota refuses", 60);
+        refused.Status!.Message.Should().Contain("exceeded quota", "status carries the API server's reason");
+        refused.Status.ActiveModelVersion.Should().Be("v1");
+        await rollout.WaitForEventsAsync("WriteRefused");
+        (await rollout.EventsAsync()).Should().Contain(e => e.Reason == "WriteRefused" && e.Type == "Warning" && e.Message.Contains("exceeded quota"));
+        await rollout.WaitForServingAsync("v1");
+        await KeepsAnsweringAsync(rollout, "v1", "while the write is refused");
+
+        await Kubectl.RunCheckedAsync("delete", "resourcequota", quotaName, "--namespace", rollout.Ns);
+        await rollout.WaitForAsync(s => s.ActiveModelVersion == "v2", "the release to proceed once the quota is lifted", 120);
+        await rollout.WaitForServingAsync("v2");
+        await rollout.AssertInvariantsHeldAsync();
+    }
+
+    [Test]
+    public async Task Should_restore_hand_edited_ports_of_the_active_service()
+    {
+        await using var rollout = await HealthyOnV1Async();
+
+        await Kubectl.RunCheckedAsync("patch", "service", ModelRollout.ServiceName, "--namespace", rollout.Ns, "--type", "json", "-p",
+            """[{"op":"replace","path":"/spec/ports/0/port","value":81},{"op":"replace","path":"/spec/ports/0/targetPort","value":9999}]""");
+        await rollout.UntilAsync(
+            async () => PortsOf(await ServiceOrNullAsync(rollout, ModelRollout.ServiceName)) == "http 80->8080",
+            "the active Service's ports to be restored to the spec", 30);
+        await KeepsAnsweringAsync(rollout, "v1", "through the restored port");
+
+        await StatusShouldBeAsync(rollout, Phase.Healthy, "v1");
+        await rollout.AssertInvariantsHeldAsync();
+    }
+
+    [Test]
+    public async Task Should_recreate_a_deleted_preview_service_as_the_spec_says_while_a_release_waits_for_promotion()
+    {
+        await using var rollout = await HealthyOnV1Async();
+        await PauseOnV2Async(rollout);
+        var preview = $"{ModelRollout.ServiceName}-preview";
+        var deleted = await Client.CoreV1.ReadNamespacedServiceAsync(preview, rollout.Ns);
+
+        await Kubectl.RunCheckedAsync("delete", "service", preview, "--namespace", rollout.Ns, "--wait=false");
+        var recreated = await rollout.WaitForValueAsync(
+            async () => await ServiceOrNullAsync(rollout, preview) is { } s && s.Metadata.Uid != deleted.Metadata.Uid ? s : null,
+            "the preview Service to be recreated", 30);
+
+        PortsOf(recreated).Should().Be("http 80->8080");
+        recreated.Spec.Selector.Should().Contain(WellKnown.InstanceLabel, ModelRollout.Name).And.Contain(WellKnown.ColorLabel, "green", "the preview selects the colour under test");
+        await StatusShouldBeAsync(rollout, Phase.Paused, "v1");
+        await rollout.AssertInvariantsHeldAsync();
+    }
+
+    [Test]
+    public async Task Should_never_drop_an_action_written_while_the_operator_consumes_the_previous_one()
+    {
+        await using var rollout = await HealthyOnV1Async();
+        var paused = await PauseOnV2Async(rollout);
+        var v2 = paused.Status!.PreviewRevision;
+
+        HashSet<string> known;
+        await using (var freeze = await FreezeAtFirstWrite.ArmAsync(Client, rollout.Ns, rollout.Operator))
+        {
+            await rollout.ActAsync(RolloutAction.Promote);
+            var firstWrite = await freeze.Frozen.WaitAsync(TimeSpan.FromSeconds(30));
+            var held = ValueOf((await rollout.GetOrNullAsync())!.Metadata.Annotations, WellKnown.ActionAnnotation);
+            known = await EventNamesAsync(rollout);
+            await rollout.ActAsync(RolloutAction.Abort);
+            await TestContext.Out.WriteLineAsync($"the operator stood still after its first write for the promote ({firstWrite}); the action annotation then held '{held ?? "nothing"}'; abort written");
+        }
+
+        await rollout.UntilAsync(
+            async () =>
+            {
+                var current = (await rollout.GetOrNullAsync())!;
+                var handled = current.Status?.AbortedRevision == v2
+                    || (await EventsSinceAsync(rollout, known)).Any(e => e.Message.Contains(RolloutAction.Abort, StringComparison.OrdinalIgnoreCase));
+                return handled && current.Metadata.Annotations?.ContainsKey(WellKnown.ActionAnnotation) != true;
+            },
+            "the abort written after the operator read the promote to be performed or reported with an Event, not silently dropped", 60);
+        await TestContext.Out.WriteLineAsync(string.Join("\n", (await EventsSinceAsync(rollout, known)).Select(e => $"{e.Type} {e.Reason}: {e.Message}")));
+        await rollout.AssertInvariantsHeldAsync();
+    }
+
+    static async Task<ModelRollout> HealthyOnV1Async(params string[] neverServe)
+    {
+        var rollout = await ModelRollout.StartAsync();
+        try
+        {
+            rollout.Watch(neverServe);
+            await rollout.ApplyAsync(ModelRollout.Model("v1", "v1"));
+            await rollout.WaitForPhaseAsync(Phase.Healthy, modelVersion: "v1");
+            return rollout;
+        }
+        catch
+        {
+            await rollout.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>v2 passed its smoke tests and waits for the promote action.</summary>
+    static async Task<BlueGreenDeployment> PauseOnV2Async(ModelRollout rollout)
+    {
+        await rollout.ApplyAsync(ModelRollout.Model("v2", "v2", edit: s => s.Strategy.AutoPromote = false));
+        return await rollout.WaitForPhaseAsync(Phase.Paused);
+    }
+
+    /// <summary>The load generator gets more answers from <paramref name="version"/> from now on.</summary>
+    static Task KeepsAnsweringAsync(ModelRollout rollout, string version, string when)
+    {
+        var answered = rollout.Traffic!.AnswersFrom(version);
+        return rollout.UntilAsync(() => Task.FromResult(rollout.Traffic.AnswersFrom(version) > answered + 20), $"answers from {version} {when}", 20);
+    }
+
+    /// <summary>Whether the Deployment went up again after it had come up and been scaled to 0.</summary>
+    static bool ScaledUpAfterZero(IReadOnlyList<DeploymentState> states)
+    {
+        var zeroAfterUp = false;
+        var wasUp = false;
+        foreach (var state in states)
+        {
+            if (state.Replicas > 0 && zeroAfterUp)
+                return true;
+            zeroAfterUp |= wasUp && state.Replicas == 0;
+            wasUp |= state.Replicas > 0;
+        }
+
+        return false;
+    }
+
+    static async Task<BlueGreenDeploymentStatus> StatusShouldBeAsync(ModelRollout rollout, string phase, string activeModelVersion)
+    {
+        var status = (await rollout.GetOrNullAsync())!.Status!;
+        status.Phase.Should().Be(phase, status.Message);
+        status.ActiveModelVersion.Should().Be(activeModelVersion);
+        return status;
+    }
+
+    static async Task<V1Service?> ServiceOrNullAsync(ModelRollout rollout, string name)
+    {
+        try
+        {
+            return await Client.CoreV1.ReadNamespacedServiceAsync(name, rollout.Ns);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    static string? ValueOf(IDictionary<string, string>? map, string key) => map is not null && map.TryGetValue(key, out var value) ? value : null;
+
+    static string? PortsOf(V1Service? service) =>
+        service is null ? null : string.Join(", ", service.Spec.Ports.Select(p => $"{p.Name} {p.Port}->{p.TargetPort?.Value}"));
+
+    static async Task<HashSet<string>> EventNamesAsync(ModelRollout rollout) => [.. (await rollout.EventsAsync()).Select(e => e.Metadata.Name)];
+
+    static async Task<IReadOnlyList<Corev1Event>> EventsSinceAsync(ModelRollout rollout, HashSet<string> known) =>
+        [.. (await rollout.EventsAsync()).Where(e => !known.Contains(e.Metadata.Name)).OrderBy(e => e.Metadata.CreationTimestamp)];
+
+    /// <summary>Changes a label of the object every half second: every write of the operator that read the object before meets a 409.</summary>
+    static async Task<int> ChurnLabelsAsync(ModelRollout rollout, CancellationToken ct)
+    {
+        var changes = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            var patch = new { metadata = new { labels = new Dictionary<string, string> { ["churn"] = changes.ToString(System.Globalization.CultureInfo.InvariantCulture) } } };
+            await Client.CustomObjects.PatchNamespacedCustomObjectAsync<BlueGreenDeployment>(
+                new V1Patch(patch, V1Patch.PatchType.MergePatch), WellKnown.Group, WellKnown.Version, rollout.Ns, WellKnown.Plural, ModelRollout.Name,
+                cancellationToken: CancellationToken.None);
+            changes++;
+            await Task.Delay(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        return changes;
+    }
+
+    /// <summary>
+    /// Freezes the operator (SIGSTOP) at its first write after arming: a status write or the removal of the action
+    /// annotation on the object, or a write to the active Service or a colour's Deployment. The operator has read the
+    /// object by then and stands still until disposal (SIGCONT), while the test writes the next action.
+    /// </summary>
+    sealed class FreezeAtFirstWrite : IAsyncDisposable
+    {
+        readonly OperatorProcess _operator;
+        readonly TaskCompletionSource<string> _frozen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _baseline = new();
+        readonly List<IAsyncDisposable> _watches = [];
+        readonly Lock _lock = new();
+        IDisposable? _freeze;
+        bool _fired;
+        int _sawAction;
+
+        FreezeAtFirstWrite(OperatorProcess process) => _operator = process;
+
+        public Task<string> Frozen => _frozen.Task;
+
+        public static async Task<FreezeAtFirstWrite> ArmAsync(IKubernetes client, string ns, OperatorProcess process)
+        {
+            var trigger = new FreezeAtFirstWrite(process);
+            trigger._watches.Add(NamedObjectWatch.Resource(client, ns, ModelRollout.Name, trigger.OnResource));
+            trigger._watches.Add(NamedObjectWatch.Service(client, ns, ModelRollout.ServiceName,
+                s => trigger.OnObject("the active Service", s?.Metadata.ResourceVersion)));
+            trigger._watches.Add(NamedObjectWatch.Deployment(client, ns, "iris-blue", d => trigger.OnObject("iris-blue", d?.Metadata.ResourceVersion)));
+            trigger._watches.Add(NamedObjectWatch.Deployment(client, ns, "iris-green", d => trigger.OnObject("iris-green", d?.Metadata.ResourceVersion)));
+            await LocalCluster.Eventually.UntilAsync(_ => Task.FromResult(trigger._baseline.Count == 4), TimeSpan.FromSeconds(30), "the first look of every watch");
+            return trigger;
+        }
+
+        void OnResource(BlueGreenDeployment? resource)
+        {
+            var status = resource is null ? "" : KubernetesJson.Serialize(resource.Status);
+            var action = ValueOf(resource?.Metadata.Annotations, WellKnown.ActionAnnotation);
+            if (_baseline.TryAdd("the status", status))
+                return;
+            if (action is not null)
+                Interlocked.Exchange(ref _sawAction, 1);
+            if (status != _baseline["the status"])
+                Fire("a status write");
+            else if (action is null && Volatile.Read(ref _sawAction) == 1)
+                Fire("the removal of the action annotation");
+        }
+
+        void OnObject(string what, string? resourceVersion)
+        {
+            if (!_baseline.TryAdd(what, resourceVersion ?? "") && _baseline[what] != (resourceVersion ?? ""))
+                Fire($"a write to {what}");
+        }
+
+        void Fire(string what)
+        {
+            lock (_lock)
+            {
+                if (_fired)
+                    return;
+                _fired = true;
+                _freeze = _operator.Freeze();
+            }
+
+            _frozen.TrySetResult(what);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            lock (_lock)
+            {
+                _fired = true;
+                _freeze?.Dispose();
+            }
+
+            foreach (var watch in _watches)
+                await watch.DisposeAsync();
+        }
+    }
+}
