@@ -109,8 +109,16 @@ public sealed class DisturbanceTests
         try
         {
             var editedAt = DateTime.UtcNow;
+            var generationBefore = (await rollout.DeploymentAsync("green"))!.Metadata.Generation;
             await Kubectl.RunCheckedAsync("set", "env", "deployment/iris-green", $"{ModelRollout.ReportedVersion}={HandEdited}", "--namespace", rollout.Ns);
             await rollout.UntilAsync(() => Task.FromResult(green.Since(editedAt).Any(s => s.ReportedVersion == HandEdited)), "the hand edit to reach iris-green", 10);
+            // Promote once the world has settled after the edit, as a user would: green rolled out at whatever template it
+            // has now, the release waiting for its promote again and, if the edit was reverted, tested again.
+            await rollout.UntilAsync(
+                async () => await rollout.DeploymentAsync("green") is { } d && d.Metadata.Generation > generationBefore && IsRolledOut(d)
+                    && (await rollout.GetOrNullAsync())?.Status?.Phase == Phase.Paused
+                    && (green.States[^1].ReportedVersion == HandEdited || (await rollout.EventsAsync()).Count(e => e.Reason == "SmokeTestsPassed") > passedBefore),
+                "green rolled out after the hand edit and the release paused again", 90);
 
             await rollout.ActAsync(RolloutAction.Promote);
             await rollout.WaitForAsync(s => s.ActiveModelVersion == "v2" && s.ActiveColor == "green", "the promoted switch to green", 120);
@@ -399,6 +407,12 @@ public sealed class DisturbanceTests
         var answered = rollout.Traffic!.AnswersFrom(version);
         return rollout.UntilAsync(() => Task.FromResult(rollout.Traffic.AnswersFrom(version) > answered + 20), $"answers from {version} {when}", 20);
     }
+
+    /// <summary>The Deployment controller caught up with the latest template and every desired pod runs it and is available.</summary>
+    static bool IsRolledOut(V1Deployment deployment) =>
+        deployment.Status is { } status && status.ObservedGeneration >= deployment.Metadata.Generation
+        && status.UpdatedReplicas == deployment.Spec.Replicas && status.AvailableReplicas == deployment.Spec.Replicas
+        && status.Replicas == deployment.Spec.Replicas;
 
     /// <summary>Whether the Deployment went up again after it had come up and been scaled to 0.</summary>
     static bool ScaledUpAfterZero(IReadOnlyList<DeploymentState> states)

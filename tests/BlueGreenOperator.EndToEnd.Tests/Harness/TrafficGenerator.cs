@@ -173,12 +173,14 @@ internal sealed class TrafficGenerator : IAsyncDisposable
             var targets = Targets;
             if (Volatile.Read(ref _serving) == 1)
             {
+                // What counts as untested is what the test had declared when the request left, not when its answer came.
+                var untested = Volatile.Read(ref _untestedVersions);
                 var outcome = targets.Count == 0
                     ? Outcome.Failure("no ready endpoint")
                     : await SendAsync(targets[(int)(Interlocked.Increment(ref _next) % targets.Count)], ct);
                 if (ct.IsCancellationRequested)
                     return;
-                Record(outcome);
+                Record(outcome, untested);
             }
 
             await Task.Delay(_options.Wait, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -218,7 +220,7 @@ internal sealed class TrafficGenerator : IAsyncDisposable
         }
     }
 
-    void Record(Outcome outcome)
+    void Record(Outcome outcome, ImmutableHashSet<string> untested)
     {
         var now = DateTime.UtcNow;
         Interlocked.Increment(ref _requests);
@@ -241,7 +243,7 @@ internal sealed class TrafficGenerator : IAsyncDisposable
         _answers.AddOrUpdate(key, 1, (_, count) => count + 1);
         if (!outcome.Setosa)
             Interlocked.Increment(ref _wrong);
-        if (Volatile.Read(ref _untestedVersions).Contains(version))
+        if (untested.Contains(version))
         {
             Interlocked.Increment(ref _untested);
             lock (_lock)
