@@ -79,7 +79,7 @@ public sealed class DisturbanceTests
             {
                 await Kubectl.RunCheckedAsync("delete", "deployment", "iris-blue", "--namespace", rollout.Ns, "--wait=false");
                 await rollout.UntilAsync(() => Task.FromResult(blue.States.Any(s => s.Exists && s.Uid != deletedUid)), "iris-blue to be recreated", 30);
-                await rollout.WaitForServingAsync("v1");
+                await SettledAsync(rollout, "blue", "v1");
             }
 
             await rollout.HoldAsync(Settle);
@@ -155,8 +155,7 @@ public sealed class DisturbanceTests
                 await rollout.UntilAsync(
                     () => Task.FromResult(blue.Since(editedAt).Any(s => s.ReportedVersion == HandEdited) && blue.States[^1].ReportedVersion == "v1"),
                     "the hand edit of iris-blue to be reverted", 60);
-                await Client.WaitForDeploymentAvailableAsync(rollout.Ns, "iris-blue");
-                await rollout.WaitForServingAsync("v1");
+                await SettledAsync(rollout, "blue", "v1");
             }
 
             await rollout.HoldAsync(Settle);
@@ -189,7 +188,7 @@ public sealed class DisturbanceTests
                     await rollout.UntilAsync(
                         () => Task.FromResult(blue.Since(scaledAt).Any(s => s.Replicas == size) && blue.States[^1].Replicas == 3),
                         $"iris-blue scaled to {size} by hand to be restored to 3", 30);
-                    await rollout.WaitForServingAsync("v1");
+                    await SettledAsync(rollout, "blue", "v1");
                 }
 
                 await rollout.UntilAsync(
@@ -406,6 +405,24 @@ public sealed class DisturbanceTests
     {
         var answered = rollout.Traffic!.AnswersFrom(version);
         return rollout.UntilAsync(() => Task.FromResult(rollout.Traffic.AnswersFrom(version) > answered + 20), $"answers from {version} {when}", 20);
+    }
+
+    /// <summary>
+    /// The colour is whole again and stays so: its Deployment rolled out, exactly its size in pods, none terminating (the
+    /// garbage collector and the Deployment controller are done), and every ready address answering <paramref name="version"/>.
+    /// A test closes its disturbance window only then, so the Endpoints do not move after it.
+    /// </summary>
+    static async Task SettledAsync(ModelRollout rollout, string color, string version)
+    {
+        await rollout.UntilAsync(
+            async () =>
+            {
+                var pods = await Client.ListPodsAsync(rollout.Ns, $"{WellKnown.InstanceLabel}={ModelRollout.Name},{WellKnown.ColorLabel}={color}");
+                return await rollout.DeploymentAsync(color) is { } deployment && IsRolledOut(deployment)
+                    && pods.Count == deployment.Spec.Replicas && pods.All(p => p.Metadata.DeletionTimestamp is null && p.IsReady());
+            },
+            $"{color} rolled out with only its own ready pods", 90);
+        await rollout.WaitForServingAsync(version);
     }
 
     /// <summary>The Deployment controller caught up with the latest template and every desired pod runs it and is available.</summary>
