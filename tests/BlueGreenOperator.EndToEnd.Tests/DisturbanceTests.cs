@@ -68,7 +68,7 @@ public sealed class DisturbanceTests
     public async Task Should_recreate_a_deleted_serving_deployment_from_the_serving_release_while_the_next_one_waits_for_promotion()
     {
         await using var rollout = await HealthyOnV1Async("v2");
-        await PauseOnV2Async(rollout);
+        await PauseOnAsync(rollout);
         await using var blue = await DeploymentHistory.StartAsync(Client, rollout.Ns, "iris-blue");
         var deletedUid = blue.States[^1].Uid;
         rollout.Forbid("iris-blue was rebuilt from a template other than v1's", () => blue.States.Any(s => s.Exists && s.ReportedVersion != "v1"));
@@ -102,7 +102,7 @@ public sealed class DisturbanceTests
     public async Task Should_revert_a_hand_edit_of_the_colour_under_test_and_test_it_again_before_the_switch()
     {
         await using var rollout = await HealthyOnV1Async(HandEdited);
-        await PauseOnV2Async(rollout);
+        await PauseOnAsync(rollout);
         var passedBefore = (await rollout.EventsAsync()).Count(e => e.Reason == "SmokeTestsPassed");
         await using var green = await DeploymentHistory.StartAsync(Client, rollout.Ns, "iris-green");
 
@@ -330,7 +330,7 @@ public sealed class DisturbanceTests
     public async Task Should_recreate_a_deleted_preview_service_as_the_spec_says_while_a_release_waits_for_promotion()
     {
         await using var rollout = await HealthyOnV1Async();
-        await PauseOnV2Async(rollout);
+        await PauseOnAsync(rollout);
         var preview = $"{ModelRollout.ServiceName}-preview";
         var deleted = await Client.CoreV1.ReadNamespacedServiceAsync(preview, rollout.Ns);
 
@@ -349,30 +349,43 @@ public sealed class DisturbanceTests
     public async Task Should_never_drop_an_action_written_while_the_operator_consumes_the_previous_one()
     {
         await using var rollout = await HealthyOnV1Async();
-        var paused = await PauseOnV2Async(rollout);
-        var v2 = paused.Status!.PreviewRevision;
 
-        HashSet<string> known;
-        await using (var freeze = await FreezeAtFirstWrite.ArmAsync(Client, rollout.Ns, rollout.Operator))
+        // An action is at risk between the operator's write of status for the previous one and its removal of the
+        // annotation: the operator is frozen right after that write while the test writes abort. Each try needs a fresh
+        // paused release; the first try that lands in that window decides. An operator that removes the annotation before
+        // it writes status leaves no such window, and every try is an abort right after a promote, to be handled as well.
+        for (var attempt = 1; attempt <= 3; attempt++)
         {
-            await rollout.ActAsync(RolloutAction.Promote);
-            var firstWrite = await freeze.Frozen.WaitAsync(TimeSpan.FromSeconds(30));
-            var held = ValueOf((await rollout.GetOrNullAsync())!.Metadata.Annotations, WellKnown.ActionAnnotation);
-            known = await EventNamesAsync(rollout);
-            await rollout.ActAsync(RolloutAction.Abort);
-            await TestContext.Out.WriteLineAsync($"the operator stood still after its first write for the promote ({firstWrite}); the action annotation then held '{held ?? "nothing"}'; abort written");
+            var paused = await PauseOnAsync(rollout, $"v{attempt + 1}");
+            var revision = paused.Status!.PreviewRevision;
+            HashSet<string> known;
+            bool inWindow;
+            await using (var freeze = await FreezeAtObjectWrite.ArmAsync(Client, rollout.Ns, ModelRollout.Name, rollout.Operator))
+            {
+                await rollout.ActAsync(RolloutAction.Promote);
+                var write = await freeze.Frozen.WaitAsync(TimeSpan.FromSeconds(30));
+                var held = ValueOf((await rollout.GetOrNullAsync())!.Metadata.Annotations, WellKnown.ActionAnnotation);
+                inWindow = held == RolloutAction.Promote;
+                known = await EventNamesAsync(rollout);
+                await rollout.ActAsync(RolloutAction.Abort);
+                await TestContext.Out.WriteLineAsync(
+                    $"try {attempt}: the operator stood still after {write}; the annotation then held '{held ?? "nothing"}'; abort written");
+            }
+
+            await rollout.UntilAsync(
+                async () =>
+                {
+                    var current = (await rollout.GetOrNullAsync())!;
+                    var handled = current.Status?.AbortedRevision == revision
+                        || (await EventsSinceAsync(rollout, known)).Any(e => e.Message.Contains(RolloutAction.Abort, StringComparison.OrdinalIgnoreCase));
+                    return handled && current.Metadata.Annotations?.ContainsKey(WellKnown.ActionAnnotation) != true;
+                },
+                "the abort written while the operator consumed the promote to be performed or reported with an Event, not silently dropped", 60);
+            await TestContext.Out.WriteLineAsync(string.Join("\n", (await EventsSinceAsync(rollout, known)).Select(e => $"  {e.Type} {e.Reason}: {e.Message}")));
+            if (inWindow)
+                break;
         }
 
-        await rollout.UntilAsync(
-            async () =>
-            {
-                var current = (await rollout.GetOrNullAsync())!;
-                var handled = current.Status?.AbortedRevision == v2
-                    || (await EventsSinceAsync(rollout, known)).Any(e => e.Message.Contains(RolloutAction.Abort, StringComparison.OrdinalIgnoreCase));
-                return handled && current.Metadata.Annotations?.ContainsKey(WellKnown.ActionAnnotation) != true;
-            },
-            "the abort written after the operator read the promote to be performed or reported with an Event, not silently dropped", 60);
-        await TestContext.Out.WriteLineAsync(string.Join("\n", (await EventsSinceAsync(rollout, known)).Select(e => $"{e.Type} {e.Reason}: {e.Message}")));
         await rollout.AssertInvariantsHeldAsync();
     }
 
@@ -393,11 +406,11 @@ public sealed class DisturbanceTests
         }
     }
 
-    /// <summary>v2 passed its smoke tests and waits for the promote action.</summary>
-    static async Task<BlueGreenDeployment> PauseOnV2Async(ModelRollout rollout)
+    /// <summary>A release (v2's weights) passed its smoke tests and waits for the promote action.</summary>
+    static async Task<BlueGreenDeployment> PauseOnAsync(ModelRollout rollout, string version = "v2")
     {
-        await rollout.ApplyAsync(ModelRollout.Model("v2", "v2", edit: s => s.Strategy.AutoPromote = false));
-        return await rollout.WaitForPhaseAsync(Phase.Paused);
+        await rollout.ApplyAsync(ModelRollout.Model(version, "v2", edit: s => s.Strategy.AutoPromote = false));
+        return await rollout.WaitForAsync(s => s.Phase == Phase.Paused && s.PreviewModelVersion == version, $"{version} paused for promotion");
     }
 
     /// <summary>The load generator gets more answers from <paramref name="version"/> from now on.</summary>
@@ -495,34 +508,31 @@ public sealed class DisturbanceTests
     }
 
     /// <summary>
-    /// Freezes the operator (SIGSTOP) at its first write after arming: a status write or the removal of the action
-    /// annotation on the object, or a write to the active Service or a colour's Deployment. The operator has read the
-    /// object by then and stands still until disposal (SIGCONT), while the test writes the next action.
+    /// Freezes the operator (SIGSTOP) the moment it first writes the object after arming: its status, or the removal of
+    /// the action annotation. It has read the object by then and stands still until disposal (SIGCONT), while the test
+    /// writes the next action.
     /// </summary>
-    sealed class FreezeAtFirstWrite : IAsyncDisposable
+    sealed class FreezeAtObjectWrite : IAsyncDisposable
     {
         readonly OperatorProcess _operator;
         readonly TaskCompletionSource<string> _frozen = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _baseline = new();
-        readonly List<IAsyncDisposable> _watches = [];
+        readonly TaskCompletionSource _firstLook = new(TaskCreationOptions.RunContinuationsAsynchronously);
         readonly Lock _lock = new();
-        IDisposable? _freeze;
+        NamedObjectWatch<BlueGreenDeployment>? _watch;
+        string? _baseline;
+        bool _sawAction;
         bool _fired;
-        int _sawAction;
+        bool _frozenNow;
 
-        FreezeAtFirstWrite(OperatorProcess process) => _operator = process;
+        FreezeAtObjectWrite(OperatorProcess process) => _operator = process;
 
         public Task<string> Frozen => _frozen.Task;
 
-        public static async Task<FreezeAtFirstWrite> ArmAsync(IKubernetes client, string ns, OperatorProcess process)
+        public static async Task<FreezeAtObjectWrite> ArmAsync(IKubernetes client, string ns, string name, OperatorProcess process)
         {
-            var trigger = new FreezeAtFirstWrite(process);
-            trigger._watches.Add(NamedObjectWatch.Resource(client, ns, ModelRollout.Name, trigger.OnResource));
-            trigger._watches.Add(NamedObjectWatch.Service(client, ns, ModelRollout.ServiceName,
-                s => trigger.OnObject("the active Service", s?.Metadata.ResourceVersion)));
-            trigger._watches.Add(NamedObjectWatch.Deployment(client, ns, "iris-blue", d => trigger.OnObject("iris-blue", d?.Metadata.ResourceVersion)));
-            trigger._watches.Add(NamedObjectWatch.Deployment(client, ns, "iris-green", d => trigger.OnObject("iris-green", d?.Metadata.ResourceVersion)));
-            await LocalCluster.Eventually.UntilAsync(_ => Task.FromResult(trigger._baseline.Count == 4), TimeSpan.FromSeconds(30), "the first look of every watch");
+            var trigger = new FreezeAtObjectWrite(process);
+            trigger._watch = NamedObjectWatch.Resource(client, ns, name, trigger.OnResource);
+            await trigger._firstLook.Task.WaitAsync(TimeSpan.FromSeconds(30));
             return trigger;
         }
 
@@ -530,32 +540,30 @@ public sealed class DisturbanceTests
         {
             var status = resource is null ? "" : KubernetesJson.Serialize(resource.Status);
             var action = ValueOf(resource?.Metadata.Annotations, WellKnown.ActionAnnotation);
-            if (_baseline.TryAdd("the status", status))
-                return;
-            if (action is not null)
-                Interlocked.Exchange(ref _sawAction, 1);
-            if (status != _baseline["the status"])
-                Fire("a status write");
-            else if (action is null && Volatile.Read(ref _sawAction) == 1)
-                Fire("the removal of the action annotation");
-        }
+            lock (_lock)
+            {
+                if (_baseline is null)
+                {
+                    _baseline = status;
+                    _firstLook.TrySetResult();
+                    return;
+                }
 
-        void OnObject(string what, string? resourceVersion)
-        {
-            if (!_baseline.TryAdd(what, resourceVersion ?? "") && _baseline[what] != (resourceVersion ?? ""))
-                Fire($"a write to {what}");
+                _sawAction |= action is not null;
+                if (status != _baseline)
+                    Fire("its write of status");
+                else if (action is null && _sawAction)
+                    Fire("its removal of the action annotation");
+            }
         }
 
         void Fire(string what)
         {
-            lock (_lock)
-            {
-                if (_fired)
-                    return;
-                _fired = true;
-                _freeze = _operator.Freeze();
-            }
-
+            if (_fired)
+                return;
+            _fired = true;
+            _operator.Freeze();
+            _frozenNow = true;
             _frozen.TrySetResult(what);
         }
 
@@ -564,11 +572,13 @@ public sealed class DisturbanceTests
             lock (_lock)
             {
                 _fired = true;
-                _freeze?.Dispose();
+                if (_frozenNow)
+                    _operator.Thaw();
+                _frozenNow = false;
             }
 
-            foreach (var watch in _watches)
-                await watch.DisposeAsync();
+            if (_watch is not null)
+                await _watch.DisposeAsync();
         }
     }
 }

@@ -110,16 +110,6 @@ internal sealed partial class OperatorProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
-    /// <summary>
-    /// SIGSTOP until the returned scope ends (SIGCONT): the operator stands still between two of its requests, as in a
-    /// long pause of its runtime, while the test writes something.
-    /// </summary>
-    public IDisposable Freeze()
-    {
-        ProcessSignals.Send(_process.Id, SigStop);
-        return new Thaw(_process.Id);
-    }
-
     /// <summary>SIGTERM and wait: the graceful shutdown path (lease released).</summary>
     public async Task StopAsync()
     {
@@ -137,6 +127,47 @@ internal sealed partial class OperatorProcess : IAsyncDisposable
         }
     }
 
+    const int SigCont = 18;
+    const int SigStop = 19;
+
+    /// <summary>SIGSTOP: every thread stops where it is, as in a long GC pause or a frozen VM; nothing is released.</summary>
+    public void Freeze() => ProcessSignals.Send(_process.Id, SigStop);
+
+    /// <summary>SIGCONT: the frozen process goes on from where it stopped, its timers long overdue.</summary>
+    public void Thaw() => ProcessSignals.Send(_process.Id, SigCont);
+
+    /// <summary>GET of one of the operator's own endpoints: status code and body; 0 and empty when it does not answer.</summary>
+    public async Task<(int Status, string Body)> GetAsync(string path)
+    {
+        try
+        {
+            using var response = await Http.GetAsync($"http://127.0.0.1:{Port}{path}");
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return (0, "");
+        }
+    }
+
+    /// <summary>The sum of every series of one Prometheus metric (e.g. <c>bluegreen_fence_refused</c>, with or without <c>_total</c>); 0 when absent.</summary>
+    public async Task<double> MetricAsync(string name)
+    {
+        var text = await Http.GetStringAsync($"http://127.0.0.1:{Port}/metrics");
+        var total = 0.0;
+        foreach (var line in text.Split('\n'))
+        {
+            var series = new[] { name, name + "_total" }.FirstOrDefault(n => line.StartsWith(n + " ", StringComparison.Ordinal) || line.StartsWith(n + "{", StringComparison.Ordinal));
+            if (series is null)
+                continue;
+            var rest = line.Contains('{', StringComparison.Ordinal) ? line[(line.LastIndexOf('}') + 1)..] : line[series.Length..];
+            var value = rest.Trim().Split(' ')[0];
+            total += double.Parse(value, CultureInfo.InvariantCulture);
+        }
+
+        return total;
+    }
+
     /// <summary>The operator's own API requests by verb, read from its Prometheus endpoint.</summary>
     public async Task<IReadOnlyDictionary<string, long>> ApiRequestsAsync()
     {
@@ -152,20 +183,6 @@ internal sealed partial class OperatorProcess : IAsyncDisposable
 
     [GeneratedRegex("""^bluegreen_api_requests(?:_total)?\{[^}]*verb="(?<verb>[A-Z]+)"[^}]*\}\s+(?<value>[0-9.eE+]+)""", RegexOptions.Multiline)]
     private static partial Regex ApiRequestLine();
-
-    const int SigStop = 19;
-    const int SigCont = 18;
-
-    sealed class Thaw(int pid) : IDisposable
-    {
-        int _done;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _done, 1) == 0)
-                ProcessSignals.Send(pid, SigCont);
-        }
-    }
 
     static int FreeLoopbackPort()
     {

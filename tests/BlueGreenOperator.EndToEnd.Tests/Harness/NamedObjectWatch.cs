@@ -107,13 +107,6 @@ internal static class NamedObjectWatch
             ns, fieldSelector: field, resourceVersion: resourceVersion, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
         onChange);
 
-    public static NamedObjectWatch<V1Service> Service(IKubernetes client, string ns, string name, Action<V1Service?> onChange) => ByName<V1Service, V1ServiceList>(
-        name,
-        (field, ct) => client.CoreV1.ListNamespacedServiceAsync(ns, fieldSelector: field, cancellationToken: ct),
-        (field, resourceVersion, onError, ct) => client.CoreV1.WatchListNamespacedServiceAsync(
-            ns, fieldSelector: field, resourceVersion: resourceVersion, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
-        onChange);
-
     public static NamedObjectWatch<BlueGreenDeployment> Resource(IKubernetes client, string ns, string name, Action<BlueGreenDeployment?> onChange) => ByName<BlueGreenDeployment, BlueGreenDeploymentList>(
         name,
         async (field, ct) =>
