@@ -21,7 +21,8 @@ internal sealed class ModelRollout : IAsyncDisposable
 {
     public const string Name = "iris";
     public const string ServiceName = "iris";
-    static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    // No connection outlives its request: pod addresses come back in later tests, a pooled connection to one would meet a stranger.
+    static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5), DefaultRequestHeaders = { ConnectionClose = true } };
     readonly List<(string What, Func<bool> Happened)> _forbidden = [];
     bool _printed;
 
@@ -399,9 +400,12 @@ internal sealed class ModelRollout : IAsyncDisposable
             await StopWatchingAsync();
         if (Operator is not null)
         {
-            if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
-                await TestContext.Out.WriteLineAsync($"operator log:\n{Operator.Log}");
             await Operator.DisposeAsync();
+            // A failing assertion is still on its way out while this runs, so NUnit cannot say yet whether the test failed: keep every log.
+            var log = Path.Combine(Path.GetTempPath(), "bluegreen-e2e-logs", $"{Ns}.operator.log");
+            Directory.CreateDirectory(Path.GetDirectoryName(log)!);
+            await File.WriteAllTextAsync(log, Operator.Log);
+            await TestContext.Out.WriteLineAsync($"operator log: {log}");
         }
 
         await Namespace.DisposeAsync();
