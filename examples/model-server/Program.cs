@@ -34,12 +34,13 @@ var app = builder.Build();
 var logger = app.Logger;
 
 logger.LogInformation(
-    "Knobs: STARTUP_DELAY_SECONDS={StartupDelay} NEVER_READY={NeverReady} WRONG_PREDICTIONS={WrongPredictions} " +
+    "Knobs: REPORTED_VERSION={ReportedVersion} STARTUP_DELAY_SECONDS={StartupDelay} NEVER_READY={NeverReady} WRONG_PREDICTIONS={WrongPredictions} " +
     "ADDED_LATENCY_MS={AddedLatency} ERROR_RATE={ErrorRate} CRASH_AFTER_REQUESTS={CrashAfter}",
-    settings.StartupDelay.TotalSeconds, settings.NeverReady, settings.WrongPredictions,
+    settings.ReportedVersion, settings.StartupDelay.TotalSeconds, settings.NeverReady, settings.WrongPredictions,
     settings.AddedLatency.TotalMilliseconds, settings.ErrorRate, settings.CrashAfterRequests?.ToString() ?? "off");
 
-var signature = new ModelSignature(settings.ModelName, settings.ModelVersion, IrisDataSet.FeatureCount, IrisDataSet.ClassCount);
+// The weights are those of MODEL_VERSION; what the server calls them outside is the reported version.
+var signature = new ModelSignature(settings.ModelName, settings.ReportedVersion, IrisDataSet.FeatureCount, IrisDataSet.ClassCount);
 var model = new ServedModel(signature, training, settings.WrongPredictions);
 var readiness = new ModelReadiness(settings, training, TimeProvider.System);
 var metrics = new InferenceMetrics(settings);

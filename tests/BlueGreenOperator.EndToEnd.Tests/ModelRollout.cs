@@ -1,8 +1,10 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using BlueGreenOperator.Api;
+using BlueGreenOperator.EndToEnd.Tests.Harness;
 using BlueGreenOperator.LocalCluster;
 using BlueGreenOperator.LocalCluster.Testing;
+using FluentAssertions;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -12,13 +14,17 @@ namespace BlueGreenOperator.EndToEnd.Tests;
 
 /// <summary>
 /// One test's world: its own namespace, the example model server as the workload, the real operator watching the
-/// namespace, and an invariant monitor running from the first apply to the end.
+/// namespace, and, from <see cref="Watch"/> to the end, a load generator sending inference requests through the active
+/// Service's Endpoints and an invariant monitor.
 /// </summary>
 internal sealed class ModelRollout : IAsyncDisposable
 {
     public const string Name = "iris";
     public const string ServiceName = "iris";
-    static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    // No connection outlives its request: pod addresses come back in later tests, a pooled connection to one would meet a stranger.
+    static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5), DefaultRequestHeaders = { ConnectionClose = true } };
+    readonly List<(string What, Func<bool> Happened)> _forbidden = [];
+    bool _printed;
 
     ModelRollout(TestNamespace ns, OperatorProcess op)
     {
@@ -36,6 +42,8 @@ internal sealed class ModelRollout : IAsyncDisposable
 
     public InvariantMonitor? Monitor { get; private set; }
 
+    public TrafficGenerator? Traffic { get; private set; }
+
     public static async Task<ModelRollout> StartAsync(bool startOperator = true)
     {
         var ns = await TestNamespace.CreateAsync(Client, TestContext.CurrentContext.Test.MethodName ?? "e2e");
@@ -43,10 +51,16 @@ internal sealed class ModelRollout : IAsyncDisposable
         return new ModelRollout(ns, op);
     }
 
-    /// <summary>A BlueGreenDeployment of the example model server; <paramref name="weights"/> picks the trained model (v1 or v2).</summary>
+    /// <summary>
+    /// A BlueGreenDeployment of the example model server; <paramref name="weights"/> picks the trained model (v1 or v2).
+    /// Its pods report <paramref name="version"/> as their model version (REPORTED_VERSION), so that every answer names
+    /// the release that gave it.
+    /// </summary>
     public static BlueGreenDeployment Model(string version, string weights, int replicas = 3, IDictionary<string, string>? knobs = null, Action<BlueGreenDeploymentSpec>? edit = null)
     {
         var env = new List<V1EnvVar> { new() { Name = "MODEL_VERSION", Value = weights } };
+        if (knobs?.ContainsKey(ReportedVersion) != true)
+            env.Add(new V1EnvVar { Name = ReportedVersion, Value = version });
         env.AddRange((knobs ?? new Dictionary<string, string>()).Select(k => new V1EnvVar { Name = k.Key, Value = k.Value }));
         var resource = new BlueGreenDeployment
         {
@@ -98,6 +112,23 @@ internal sealed class ModelRollout : IAsyncDisposable
         return resource;
     }
 
+    /// <summary>
+    /// A release that passes smoke tests (they bound no latency) but misses the analysis latency bound after the switch,
+    /// so the operator rolls it back by itself.
+    /// </summary>
+    public static BlueGreenDeployment SlowRelease(string version = "v2") =>
+        Model(version, "v2", knobs: new Dictionary<string, string> { ["ADDED_LATENCY_MS"] = "400" }, edit: s =>
+        {
+            s.Strategy.StabilizationSeconds = 120;
+            s.Strategy.ScaleDownDelaySeconds = 1;
+            s.Analysis = new AnalysisSpec
+            {
+                IntervalSeconds = 1,
+                FailureLimit = 2,
+                Checks = [new CheckSpec { Name = "latency", Inference = Golden(), MaxLatencyMs = 150 }],
+            };
+        });
+
     /// <summary>The setosa golden prediction: class 0 from both trained versions.</summary>
     public static InferenceCheckSpec Golden() => new()
     {
@@ -107,7 +138,151 @@ internal sealed class ModelRollout : IAsyncDisposable
         ExpectOutputs = [new ExpectedOutputSpec { Name = "output-0", Data = [0] }],
     };
 
-    public void Watch(params string[] neverServe) => Monitor ??= new InvariantMonitor(Client, Ns, Name, ServiceName, neverServe);
+    /// <summary>The model server's knob that names the version its answers report.</summary>
+    public const string ReportedVersion = "REPORTED_VERSION";
+
+    /// <summary>
+    /// Starts the load generator and the invariant monitor; <paramref name="neverServe"/> are model versions that must
+    /// never answer through the active Service nor have a pod behind it.
+    /// </summary>
+    public void Watch(params string[] neverServe)
+    {
+        Traffic ??= TrafficGenerator.Start(Client, Ns, ServiceName, neverServe);
+        Monitor ??= new InvariantMonitor(Client, Ns, Name, ServiceName, Traffic, neverServe);
+    }
+
+    /// <summary>Model versions that must never serve from now on, for the monitor and the load generator alike.</summary>
+    public void NeverServe(params string[] versions)
+    {
+        Monitor!.NeverServe(versions);
+        Traffic!.DeclareUntested(versions);
+    }
+
+    /// <summary>Model versions that may serve from now on: the test is about to promote a release it held back.</summary>
+    public void MayServe(params string[] versions)
+    {
+        Monitor!.MayServe(versions);
+        Traffic!.DeclareTested(versions);
+    }
+
+    /// <summary>
+    /// Stops the load generator and the monitor, prints what they saw, and asserts that nothing broke: no violation,
+    /// the monitor really looked, the generator really sent, and no request was answered by a version that must never serve.
+    /// Failed requests are printed, not asserted.
+    /// </summary>
+    public async Task<TrafficReport> AssertInvariantsHeldAsync()
+    {
+        var report = await StopWatchingAsync();
+        ThrowIfBroken();
+        Monitor!.Violations.Should().BeEmpty();
+        Monitor.Observations.Should().BeGreaterThan(5, "the monitor must really have looked");
+        report.Requests.Should().BeGreaterThan(0, "the load generator must really have sent requests");
+        report.Untested.Should().Be(0, "no request may be answered by a version that must never serve: {0}", report.DescribeUntested());
+        return report;
+    }
+
+    /// <summary>Stops the load generator and the monitor and prints their reports (once).</summary>
+    public async Task<TrafficReport> StopWatchingAsync()
+    {
+        if (Monitor is null || Traffic is null)
+            throw new InvalidOperationException("Watch() was not called");
+        await Monitor.DisposeAsync();
+        var report = await Traffic.StopAsync();
+        if (!_printed)
+        {
+            _printed = true;
+            await TestContext.Out.WriteLineAsync(report.ToString());
+            await TestContext.Out.WriteLineAsync(Monitor.Summary());
+        }
+
+        return report;
+    }
+
+    /// <summary>
+    /// Something the test forbids beyond the monitor's invariants (a colour scaled below its size, scaled up again after
+    /// an abort); waits, holds and <see cref="AssertInvariantsHeldAsync"/> fail as soon as it happened.
+    /// </summary>
+    public void Forbid(string what, Func<bool> happened)
+    {
+        lock (_forbidden)
+            _forbidden.Add((what, happened));
+    }
+
+    /// <summary>Throws the first violation of an invariant or of what the test forbids.</summary>
+    public void ThrowIfBroken()
+    {
+        Monitor?.ThrowIfViolated();
+        lock (_forbidden)
+        {
+            if (_forbidden.FirstOrDefault(f => f.Happened()) is { What: { } what })
+                throw new InvariantViolatedException($"Forbidden, and it happened: {what}");
+        }
+    }
+
+    /// <summary>
+    /// Waits until the probe finds something. Fails at once, with the violation, when an invariant breaks meanwhile,
+    /// and with the operator's latest log lines on a timeout.
+    /// </summary>
+    public async Task<T> WaitForValueAsync<T>(Func<Task<T?>> probe, string description, int seconds = 60)
+        where T : class
+    {
+        using var broken = new CancellationTokenSource();
+        InvariantViolatedException? violation = null;
+        try
+        {
+            return await Eventually.WaitForAsync(
+                async _ =>
+                {
+                    try
+                    {
+                        ThrowIfBroken();
+                    }
+                    catch (InvariantViolatedException e)
+                    {
+                        violation = e;
+                        await broken.CancelAsync();
+                        return null;
+                    }
+
+                    return await probe();
+                },
+                TimeSpan.FromSeconds(seconds), description, broken.Token, TimeSpan.FromMilliseconds(200));
+        }
+        catch (OperationCanceledException) when (violation is not null)
+        {
+            throw new InvariantViolatedException($"While waiting for {description}: {violation.Message}");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\noperator log, last lines:\n{Tail(Operator?.Log)}", e.InnerException);
+        }
+    }
+
+    /// <summary>Waits until the condition holds; see <see cref="WaitForValueAsync{T}"/>.</summary>
+    public Task UntilAsync(Func<Task<bool>> condition, string description, int seconds = 60) =>
+        WaitForValueAsync<object>(async () => await condition() ? true : null, description, seconds);
+
+    /// <summary>Lets the world run for a while, the monitor and the load generator watching: what the operator does wrong meanwhile fails the test at once.</summary>
+    public async Task HoldAsync(TimeSpan duration)
+    {
+        var end = DateTime.UtcNow + duration;
+        while (DateTime.UtcNow < end)
+        {
+            ThrowIfBroken();
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+
+        ThrowIfBroken();
+    }
+
+    /// <summary>Waits until every ready address of the active Service answers <paramref name="version"/>, <paramref name="replicas"/> of them.</summary>
+    public Task WaitForServingAsync(string version, int replicas = 3, int seconds = 60) => UntilAsync(
+        async () =>
+        {
+            var served = await ServedModelVersionsAsync();
+            return served.Count == replicas && served.All(v => v == version);
+        },
+        $"{replicas} ready addresses of the active Service answering {version}", seconds);
 
     /// <summary>Creates the object or replaces its spec (a GitOps sync or a kubectl apply).</summary>
     public async Task ApplyAsync(BlueGreenDeployment desired)
@@ -155,16 +330,15 @@ internal sealed class ModelRollout : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until status satisfies the condition, failing at once if an invariant broke meanwhile.</summary>
+    /// <summary>Waits until status (observed at the object's generation) satisfies the condition; see <see cref="WaitForValueAsync{T}"/>.</summary>
     public Task<BlueGreenDeployment> WaitForAsync(Func<BlueGreenDeploymentStatus, bool> condition, string description, int seconds = 120) =>
-        Eventually.WaitForAsync(
-            async ct =>
+        WaitForValueAsync(
+            async () =>
             {
-                Monitor?.ThrowIfViolated();
                 var current = await GetOrNullAsync();
                 return current?.Status is { } status && status.ObservedGeneration == current.Metadata.Generation && condition(status) ? current : null;
             },
-            TimeSpan.FromSeconds(seconds), $"{description} (operator log:\n{Tail(Operator?.Log)})", interval: TimeSpan.FromMilliseconds(200));
+            description, seconds);
 
     public Task<BlueGreenDeployment> WaitForPhaseAsync(string phase, int seconds = 120, string? modelVersion = null) =>
         WaitForAsync(s => s.Phase == phase && (modelVersion is null || s.ActiveModelVersion == modelVersion),
@@ -206,28 +380,32 @@ internal sealed class ModelRollout : IAsyncDisposable
     }
 
     /// <summary>Events are recorded right after the status write that a wait sees: wait for them too.</summary>
-    public Task WaitForEventsAsync(params string[] reasons) => Eventually.UntilAsync(
-        async _ =>
+    public Task WaitForEventsAsync(params string[] reasons) => UntilAsync(
+        async () =>
         {
             var recorded = (await EventsAsync()).Select(e => e.Reason).ToHashSet();
             return reasons.All(recorded.Contains);
         },
-        TimeSpan.FromSeconds(20), $"events {string.Join(", ", reasons)}");
+        $"events {string.Join(", ", reasons)}", 20);
 
+    /// <summary>The Events about the BlueGreenDeployment (not those about the Service that shares its name).</summary>
     public async Task<IReadOnlyList<Corev1Event>> EventsAsync() =>
-        (await Client.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: $"involvedObject.name={Name}")).Items.ToList();
+        (await Client.CoreV1.ListNamespacedEventAsync(Ns, fieldSelector: $"involvedObject.kind={WellKnown.Kind},involvedObject.name={Name}")).Items.ToList();
 
     static string Tail(string? log) => log is null ? "" : string.Join('\n', log.Split('\n').TakeLast(40));
 
     public async ValueTask DisposeAsync()
     {
-        if (Monitor is not null)
-            await Monitor.DisposeAsync();
+        if (Monitor is not null && Traffic is not null)
+            await StopWatchingAsync();
         if (Operator is not null)
         {
-            if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
-                await TestContext.Out.WriteLineAsync($"operator log:\n{Operator.Log}");
             await Operator.DisposeAsync();
+            // A failing assertion is still on its way out while this runs, so NUnit cannot say yet whether the test failed: keep every log.
+            var log = Path.Combine(Path.GetTempPath(), "bluegreen-e2e-logs", $"{Ns}.operator.log");
+            Directory.CreateDirectory(Path.GetDirectoryName(log)!);
+            await File.WriteAllTextAsync(log, Operator.Log);
+            await TestContext.Out.WriteLineAsync($"operator log: {log}");
         }
 
         await Namespace.DisposeAsync();

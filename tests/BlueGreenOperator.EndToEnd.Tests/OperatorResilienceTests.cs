@@ -53,7 +53,7 @@ public sealed class OperatorResilienceTests
         done.Status!.ActiveColor.Should().Be("green");
         (await rollout.DeploymentAsync("blue"))!.Spec.Replicas.Should().Be(0);
         (await rollout.ServedModelVersionsAsync()).Should().HaveCount(3).And.OnlyContain(v => v == "v2");
-        rollout.Monitor!.Violations.Should().BeEmpty();
+        await rollout.AssertInvariantsHeldAsync();
     }
 
     [Test]
@@ -80,7 +80,7 @@ public sealed class OperatorResilienceTests
         rollout.Operator = follower;
         await rollout.ApplyAsync(ModelRollout.Model("v2", "v2"));
         await rollout.WaitForAsync(s => s.ActiveModelVersion == "v2", "the new leader's switch");
-        rollout.Monitor!.Violations.Should().BeEmpty();
+        await rollout.AssertInvariantsHeldAsync();
     }
 
     [Test]
@@ -115,7 +115,7 @@ public sealed class OperatorResilienceTests
         TestContext.Out.WriteLine($"requests over 30 s: {string.Join(", ", after.Select(p => $"{p.Key} {p.Value - before.GetValueOrDefault(p.Key)}"))}");
         writes.Should().Be(0);
         before.Values.Sum().Should().BeGreaterThan(0, "the counter must be counting");
-        rollout.Monitor!.Violations.Should().BeEmpty();
+        await rollout.AssertInvariantsHeldAsync();
     }
 
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };

@@ -176,10 +176,11 @@ public sealed class FaultKnobTests
             ["ADDED_LATENCY_MS"] = "7",
             ["ERROR_RATE"] = "0.1",
             ["CRASH_AFTER_REQUESTS"] = "99",
+            ["REPORTED_VERSION"] = "v1-rc2",
         });
 
         await PollUntilAsync(() => Task.FromResult(server.Output.Contains("CRASH_AFTER_REQUESTS=", StringComparison.Ordinal)), TimeSpan.FromSeconds(10));
-        server.Output.Should().Contain("STARTUP_DELAY_SECONDS=0.5").And.Contain("NEVER_READY=False")
+        server.Output.Should().Contain("REPORTED_VERSION=v1-rc2").And.Contain("STARTUP_DELAY_SECONDS=0.5").And.Contain("NEVER_READY=False")
             .And.Contain("WRONG_PREDICTIONS=True").And.Contain("ADDED_LATENCY_MS=7").And.Contain("ERROR_RATE=0.1")
             .And.Contain("CRASH_AFTER_REQUESTS=99");
     }
@@ -198,6 +199,7 @@ public sealed class FaultKnobTests
     [TestCase("ADDED_LATENCY_MS", "-5", "ADDED_LATENCY_MS must not be negative")]
     [TestCase("CRASH_AFTER_REQUESTS", "0", "CRASH_AFTER_REQUESTS must be at least 1")]
     [TestCase("PORT", "http", "PORT must be a number")]
+    [TestCase("REPORTED_VERSION", "v1\u0007beta", "REPORTED_VERSION must not contain control characters")]
     public async Task Should_refuse_to_start_with_an_invalid_knob(string knob, string value, string message)
     {
         await using var server = await ModelServerProcess.StartExpectingExitAsync(new Dictionary<string, string> { [knob] = value });

@@ -16,7 +16,7 @@ internal sealed class ModelServerProcess : IAsyncDisposable
     /// <summary>Knobs cleared from the inherited environment so that only what a test sets applies.</summary>
     private static readonly string[] Knobs =
     [
-        "PORT", "BIND_ADDRESS", "MODEL_NAME", "MODEL_VERSION", "STARTUP_DELAY_SECONDS", "NEVER_READY",
+        "PORT", "BIND_ADDRESS", "MODEL_NAME", "MODEL_VERSION", "REPORTED_VERSION", "STARTUP_DELAY_SECONDS", "NEVER_READY",
         "WRONG_PREDICTIONS", "WRONG_PREDICTIONS_CLAIM_FILE", "ADDED_LATENCY_MS", "ERROR_RATE", "CRASH_AFTER_REQUESTS", "ASPNETCORE_URLS",
     ];
 

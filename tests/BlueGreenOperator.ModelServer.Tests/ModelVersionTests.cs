@@ -65,6 +65,30 @@ public sealed class ModelVersionTests
     }
 
     [Test]
+    public async Task Should_report_the_reported_version_everywhere_while_predicting_with_the_weights_of_the_model_version()
+    {
+        await using var edited = await ModelServerProcess.StartAsync(
+            new Dictionary<string, string> { ["MODEL_VERSION"] = "v1", ["REPORTED_VERSION"] = "hand-edited" });
+
+        var (status, response) = await edited.InferAsync(Request(Setosa, Borderline));
+        var (_, fromV1) = await v1.InferAsync(Request(Setosa, Borderline));
+        var (_, metadata) = await edited.GetAsync("/v2/models/iris");
+        var (_, ready) = await edited.GetAsync("/v2/models/iris/ready");
+
+        status.Should().Be(HttpStatusCode.OK);
+        ((string?)response!["model_version"]).Should().Be("hand-edited");
+        Classes(response).Should().Equal(0, 2);
+        Probabilities(response).Should().Equal(Probabilities(fromV1), "the weights are v1's");
+        metadata!["versions"]!.AsArray().Select(v => (string?)v).Should().Equal("hand-edited");
+        ((string?)ready!["version"]).Should().Be("hand-edited");
+        (await edited.InferAsync(Request(Setosa), "/v2/models/iris/versions/hand-edited/infer")).Status.Should().Be(HttpStatusCode.OK);
+        (await edited.InferAsync(Request(Setosa), "/v2/models/iris/versions/v1/infer")).Status.Should().Be(HttpStatusCode.NotFound);
+        var metrics = await edited.ScrapeMetricsAsync();
+        PrometheusText.Sample(metrics, "model_requests_total{model=\"iris\",version=\"hand-edited\",code=\"200\"}").Should().Be(2);
+        metrics.Should().NotContain("version=\"v1\"");
+    }
+
+    [Test]
     public async Task Should_train_the_same_weights_on_every_start()
     {
         await using var again = await ModelServerProcess.StartAsync(new Dictionary<string, string> { ["MODEL_VERSION"] = "v2" });

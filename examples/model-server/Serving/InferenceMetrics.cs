@@ -41,7 +41,7 @@ internal sealed class InferenceMetrics(ServerSettings settings)
 
     public string Render()
     {
-        var labels = $"model=\"{Escape(settings.ModelName)}\",version=\"{Escape(settings.ModelVersion)}\"";
+        var labels = $"model=\"{Escape(settings.ModelName)}\",version=\"{Escape(settings.ReportedVersion)}\"";
         var text = new StringBuilder();
         text.Append("# HELP model_requests_total Inference requests by model, version and HTTP status code.\n");
         text.Append("# TYPE model_requests_total counter\n");

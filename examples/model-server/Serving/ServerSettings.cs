@@ -4,11 +4,17 @@ using ModelServer.Iris;
 namespace ModelServer.Serving;
 
 /// <summary>Everything the server is told by environment variables and command-line arguments.</summary>
+/// <remarks>
+/// <see cref="ModelVersion"/> picks the weights; <see cref="ReportedVersion"/> is the version the server names in answers,
+/// metadata and metrics (<c>REPORTED_VERSION</c>, the weights' version unless set), so that two releases with the same
+/// weights, or a hand-edited pod, can be told apart from outside.
+/// </remarks>
 internal sealed record ServerSettings(
     string BindAddress,
     int Port,
     string ModelName,
     string ModelVersion,
+    string ReportedVersion,
     TimeSpan StartupDelay,
     bool NeverReady,
     bool WrongPredictions,
@@ -46,6 +52,12 @@ internal sealed record ServerSettings(
                 $"MODEL_VERSION '{version}' is unknown; this server can serve: {string.Join(", ", ModelVersions.Known)}.");
         }
 
+        var reported = Value("REPORTED_VERSION") ?? version;
+        if (reported.Any(char.IsControl))
+        {
+            throw new InvalidSettingException("REPORTED_VERSION must not contain control characters.");
+        }
+
         var errorRate = Number("ERROR_RATE", Value("ERROR_RATE"), 0);
         if (errorRate is < 0 or > 1)
         {
@@ -69,6 +81,7 @@ internal sealed record ServerSettings(
             Port: port,
             ModelName: Value("MODEL_NAME") ?? "iris",
             ModelVersion: version,
+            ReportedVersion: reported,
             StartupDelay: TimeSpan.FromSeconds(NonNegative("STARTUP_DELAY_SECONDS", Value("STARTUP_DELAY_SECONDS"))),
             NeverReady: Flag("NEVER_READY", Value("NEVER_READY")),
             WrongPredictions: Flag("WRONG_PREDICTIONS", Value("WRONG_PREDICTIONS")) || ClaimsWrongPredictions(Value("WRONG_PREDICTIONS_CLAIM_FILE")),

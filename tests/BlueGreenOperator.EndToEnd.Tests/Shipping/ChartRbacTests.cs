@@ -44,7 +44,7 @@ public sealed class ChartRbacTests
         lease.Spec.HolderIdentity.Should().NotBeNullOrEmpty("the operator leads through the Lease the chart grants in its own namespace");
         rollout.Operator.Log.Should().Contain($"{lease.Spec.HolderIdentity} started leading");
         rollout.Operator.Log.Should().NotContainEquivalentOf("forbidden", "every request the operator made was within the chart's RBAC");
-        rollout.Monitor!.Violations.Should().BeEmpty();
+        await rollout.AssertInvariantsHeldAsync();
     }
 
     [Test]

@@ -55,7 +55,7 @@ public sealed class IrisExampleTests
         rolledBack.Status!.AbortedRevision.Should().NotBeNull();
         (await ServedReleasesAsync(rollout)).Should().OnlyContain(v => v == "v2", "the rollback restores the previous version");
         await rollout.WaitForEventsAsync("SmokeTestsFailed", "AnalysisFailed", "RolledBack");
-        rollout.Monitor!.Violations.Should().BeEmpty();
+        await rollout.AssertInvariantsHeldAsync();
     }
 
     [Test]
@@ -75,7 +75,7 @@ public sealed class IrisExampleTests
         await Kubectl.RunCheckedAsync("annotate", "--namespace", rollout.Ns, "bgd", "iris", $"{WellKnown.ActionAnnotation}={RolloutAction.Promote}");
         await ReachAsync(rollout, Phase.Stabilizing, "v2");
         (await ServedReleasesAsync(rollout)).Should().HaveCount(3).And.OnlyContain(v => v == "v2");
-        rollout.Monitor!.Violations.Should().BeEmpty();
+        await rollout.AssertInvariantsHeldAsync();
     }
 
     /// <summary>Waits for the phase, or fails as soon as the rollout ends somewhere else, with the operator's reason.</summary>

@@ -58,6 +58,6 @@ public sealed class KubectlPluginDuringRolloutTests
             Directory.Delete(pathDirectory, recursive: true);
         }
 
-        rollout.Monitor!.Violations.Should().BeEmpty();
+        await rollout.AssertInvariantsHeldAsync();
     }
 }
