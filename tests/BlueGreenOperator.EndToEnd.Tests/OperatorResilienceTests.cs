@@ -51,8 +51,8 @@ public sealed class OperatorResilienceTests
         TestContext.Out.WriteLine($"killed in phases: {string.Join(", ", killedIn)}");
         killedIn.Should().Contain([Phase.Progressing, Phase.Promoting, Phase.Stabilizing]);
         done.Status!.ActiveColor.Should().Be("green");
-        (await rollout.DeploymentAsync("blue"))!.Spec.Replicas.Should().Be(0);
-        (await rollout.ServedModelVersionsAsync()).Should().HaveCount(3).And.OnlyContain(v => v == "v2");
+        await rollout.UntilAsync(async () => (await rollout.DeploymentAsync("blue"))?.Spec.Replicas == 0, "blue to be scaled to 0");
+        await rollout.WaitForServingAsync("v2");
         await rollout.AssertInvariantsHeldAsync();
     }
 

@@ -64,8 +64,10 @@ internal static class Convergence
             // G2': the decided switch reached the Service (in this reconcile, or before a restart: then timed from the decision).
             var took = c.World.ActiveServiceWrite ?? (c.World.Now - PlanContext.Utc(status.SwitchedAt ?? c.World.Now));
             status.LastSwitchMilliseconds = Math.Max(0, (long)Math.Round(took.TotalMilliseconds));
-            var (reason, what) = status.Phase == Phase.RolledBack ? ("RolledBack", "Rolled back")
-                : status.StandbyColor is not null ? ("Switched", "Switched")
+            // The decisions that leave lastSwitchMilliseconds empty: a switch (standby kept), a rollback (the judged
+            // revision recorded, no standby), the first release.
+            var (reason, what) = status.StandbyColor is not null ? ("Switched", "Switched")
+                : status.AbortedReason == DegradedReasons.RolledBack ? ("RolledBack", "Rolled back")
                 : ("Serving", "Serving");
             c.Event(reason == "RolledBack" ? EventKind.Warning : EventKind.Normal, reason, $"{what}: Service {name} selects {active.Label()} (revision {status.ActiveRevision}); {status.LastSwitchMilliseconds} ms from decision to Service write");
         }
@@ -161,13 +163,20 @@ internal static class Convergence
     }
 
     /// <summary>
-    /// A decided switch forward has not reached the Service yet: the phase still says so (the colour is decided, it
-    /// does not serve yet); it moves on once the Service write is done. A rollback says RolledBack at once: what it
-    /// moves away from is known bad either way.
+    /// A decided switch (or rollback) has not reached the Service yet: the phase still says so (the colour is decided,
+    /// it does not serve yet); it moves on once the Service write is done.
     /// </summary>
     static void SwitchPending(PlanContext c, Color active)
     {
         var status = c.Status;
+        if (status.Phase == Phase.RolledBack)
+        {
+            status.Phase = Phase.Stabilizing;
+            status.Message = $"Rolling back: switching Service {c.Spec.Service.Name} to {active.Label()} (revision {status.ActiveRevision})";
+            c.DegradedReason = null;
+            return;
+        }
+
         if (Phase.IsFailed(status.Phase))
             return;
         status.Phase = status.StandbyColor is not null ? Phase.Promoting : Phase.Initializing;

@@ -85,7 +85,7 @@ public sealed class FrozenLeaderTests
         refused.Should().BeGreaterThanOrEqualTo(1, "the write it held back when it froze was refused by the fence, not sent");
         selectors.Distinct("thawed").Should().Equal([decided], "after the thaw the Service only ever selects what the new leader decided");
         selectors.Distinct("frozen").Last().Should().Be(decided);
-        (await rollout.ServedModelVersionsAsync()).Should().OnlyContain(v => v == "v2");
+        await rollout.WaitForServingAsync("v2");
         rollout.Monitor.Violations.Should().BeEmpty();
         frozen.Log.Should().Contain("refused before it was sent");
     }

@@ -169,12 +169,15 @@ public sealed class AfterSwitchScenarios
         plan.Status.ActivePodTemplateHash.Should().Be(v1Hash);
         plan.Status.AbortedRevision.Should().Be(v2);
         plan.Status.RollbackStartedAt.Should().BeNull();
-        plan.Status.Phase.Should().Be(Phase.RolledBack);
+        plan.Status.AbortedReason.Should().Be(DegradedReasons.RolledBack);
+        plan.Status.Phase.Should().Be(Phase.Stabilizing, "RolledBack once the Service selects the standby");
         plan.Step.Should().Be(new PointService(ServiceRole.Active, Color.Blue, v1Hash));
 
         world.WithActive(Color.Blue, v1Hash);
         world.ServiceWrite = TimeSpan.FromMilliseconds(7);
-        world.Plan().Events.Should().Contain(e => e.Reason == "RolledBack" && e.Kind == EventKind.Warning);
+        var done = world.Plan();
+        done.Status.Phase.Should().Be(Phase.RolledBack);
+        done.Events.Should().Contain(e => e.Reason == "RolledBack" && e.Kind == EventKind.Warning);
     }
 
     [Test]
