@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BlueGreenOperator.LocalCluster;
+using BlueGreenOperator.LocalCluster.Testing;
 using BlueGreenOperator.Rollout;
 using FluentAssertions;
 using NUnit.Framework;

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using BlueGreenOperator.LocalCluster.ControlPlane;
 using BlueGreenOperator.LocalCluster.Kubelet;
 using FluentAssertions;
 using k8s.Models;
@@ -72,5 +74,39 @@ public sealed class ImageCatalogTests
 
         resolution.Entrypoint!.Entrypoint.Should().Equal(ImageCatalog.Python, "-m", "http.server");
         resolution.Entrypoint.DefaultArguments.Should().StartWith("8081");
+    }
+
+    [Test]
+    public async Task Should_answer_http_on_the_declared_port_with_the_tiny_http_image()
+    {
+        var port = FreePort.Next();
+        var resolution = new ImageCatalog(null, "dotnet").Resolve(new V1Container
+        {
+            Name = "web",
+            Image = ImageCatalog.TinyHttpImage,
+            Ports = [new V1ContainerPort { ContainerPort = port }],
+        });
+        var start = new ProcessStartInfo(resolution.Entrypoint!.Entrypoint[0]) { UseShellExecute = false };
+        foreach (var argument in resolution.Entrypoint.Entrypoint.Skip(1).Concat(resolution.Entrypoint.DefaultArguments))
+            start.ArgumentList.Add(argument);
+        using var server = Process.Start(start)!;
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var body = await Eventually.WaitForAsync(
+                async ct =>
+                {
+                    using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz"), ct);
+                    return response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync(ct) : null;
+                },
+                TimeSpan.FromSeconds(20), "the tiny server to answer");
+            body.Should().Be("ok\n");
+            (await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/"))).Should().Be("ok\n", "it serves one connection after another");
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync();
+        }
     }
 }

@@ -19,7 +19,8 @@ namespace BlueGreenOperator.LocalCluster.ControlPlane;
 /// </summary>
 public sealed class LocalCluster : IAsyncDisposable
 {
-    private const string ServiceClusterIpRange = "10.0.0.0/24";
+    // Room for thousands of Services (two an object); addresses are only allocated, never routed, so clusters may share it.
+    private const string ServiceClusterIpRange = "10.0.0.0/16";
     private const string KubernetesServiceAddress = "10.0.0.1";
 
     private readonly ILogger logger;

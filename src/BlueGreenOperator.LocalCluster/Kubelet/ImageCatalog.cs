@@ -14,7 +14,25 @@ public sealed class ImageCatalog(string? modelServerDll, string dotnet)
 {
     public const string ModelServerImage = "bluegreen.dev/example-model-server";
     public const string HttpImage = "bluegreen.dev/busybox-http";
+
+    /// <summary>A static HTTP server that costs about 2 MiB a pod (Perl's core Socket module, one connection at a time), for runs of a thousand pods.</summary>
+    public const string TinyHttpImage = "bluegreen.dev/tiny-http";
     public const string Python = "/usr/bin/python3";
+    public const string Perl = "/usr/bin/perl";
+
+    // Answers every request with 200 "ok" and closes the connection; a client that sends nothing only delays the next one.
+    private const string TinyHttpServer = """
+        use Socket; my $port = shift;
+        socket(my $server, PF_INET, SOCK_STREAM, 0) or die "socket: $!";
+        setsockopt($server, SOL_SOCKET, SO_REUSEADDR, pack("l", 1)) or die "setsockopt: $!";
+        bind($server, sockaddr_in($port, INADDR_ANY)) or die "bind: $!";
+        listen($server, 128) or die "listen: $!";
+        while (accept(my $client, $server)) {
+            while (defined(my $line = <$client>)) { last if $line =~ /^\r?\n$/; }
+            print $client "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n";
+            close $client;
+        }
+        """;
 
     public ImageResolution Resolve(V1Container container)
     {
@@ -37,6 +55,10 @@ public sealed class ImageCatalog(string? modelServerDll, string dotnet)
                         [Python, "-m", "http.server"],
                         [port, "--bind", "0.0.0.0"],
                         new Dictionary<string, string> { ["PORT"] = port }),
+                    null);
+            case TinyHttpImage:
+                return new ImageResolution(
+                    new ImageEntrypoint([Perl, "-e", TinyHttpServer], [port], new Dictionary<string, string> { ["PORT"] = port }),
                     null);
             default:
                 return new ImageResolution(null, $"image {container.Image} is not in the local image table");

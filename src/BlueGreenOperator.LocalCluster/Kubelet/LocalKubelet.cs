@@ -16,7 +16,8 @@ namespace BlueGreenOperator.LocalCluster.Kubelet;
 /// </summary>
 public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, string logDirectory, ImageCatalog images, ILogger logger)
 {
-    private const int PodCapacity = 250;
+    // Every address of the pod subnet but the bridge's.
+    private const int PodCapacity = ClusterState.PodSubnetHosts - 1;
     private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
     private static readonly string[] NotReadyTaints = ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"];
 
@@ -66,7 +67,7 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
                     ["kubernetes.io/arch"] = "amd64",
                 },
             },
-            Spec = new V1NodeSpec { PodCIDR = $"{cluster.SubnetBase}.0/24", PodCIDRs = [$"{cluster.SubnetBase}.0/24"] },
+            Spec = new V1NodeSpec { PodCIDR = cluster.PodSubnet, PodCIDRs = [cluster.PodSubnet] },
         };
         await Eventually.UntilAsync(
             async token =>

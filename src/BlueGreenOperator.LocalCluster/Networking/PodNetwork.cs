@@ -5,7 +5,7 @@ using BlueGreenOperator.LocalCluster.Processes;
 namespace BlueGreenOperator.LocalCluster.Networking;
 
 /// <summary>A pod's network: its namespace, the host end of its veth pair, and its address on the bridge.</summary>
-public sealed record PodSandbox(string Namespace, string HostLink, string Address, int Octet);
+public sealed record PodSandbox(string Namespace, string HostLink, string Address, int Host);
 
 /// <summary>
 /// The cluster's bridge (holding .1 of the pod subnet on the host) and one network namespace per pod,
@@ -14,13 +14,12 @@ public sealed record PodSandbox(string Namespace, string HostLink, string Addres
 public sealed class PodNetwork(ClusterState state)
 {
     private const string Ip = "/usr/sbin/ip";
-    private const int FirstPodOctet = 2;
-    private const int LastPodOctet = 254;
+    private const int FirstPodHost = 2;
 
     // One script and two batched `ip` runs per pod: process starts are what 50 pods on 2 cores wait for.
     private const string CreateScript = """
         set -e
-        ns=$1; link=$2; bridge=$3; address=$4; gateway=$5; mac=$6
+        ns=$1; link=$2; bridge=$3; address=$4; gateway=$5; mac=$6; prefix=$7
         if [ -e "/run/netns/$ns" ]; then ip netns del "$ns"; fi
         if [ -e "/sys/class/net/$link" ]; then ip link del "$link"; fi
         ip -batch - <<EOF
@@ -30,7 +29,7 @@ public sealed class PodNetwork(ClusterState state)
         EOF
         ip -n "$ns" -batch - <<EOF
         link set eth0 address $mac
-        addr add $address/24 dev eth0
+        addr add $address/$prefix dev eth0
         link set eth0 up
         link set lo up
         route add default via $gateway
@@ -39,7 +38,7 @@ public sealed class PodNetwork(ClusterState state)
         """;
 
     private readonly Lock gate = new();
-    private readonly HashSet<int> usedOctets = [];
+    private readonly HashSet<int> usedHosts = [];
 
     public string BridgeAddress => state.BridgeAddress;
 
@@ -60,7 +59,7 @@ public sealed class PodNetwork(ClusterState state)
 
             Directory.CreateDirectory(ClaimDirectory);
             await File.WriteAllTextAsync(Path.Combine(ClaimDirectory, ClusterState.PrefixFor(index)), clusterDirectory, cancellationToken);
-            await HostCommand.RunCheckedAsync(Ip, ["addr", "add", $"10.213.{index}.1/24", "dev", bridge], cancellationToken);
+            await HostCommand.RunCheckedAsync(Ip, ["addr", "add", ClusterState.BridgeCidrFor(index), "dev", bridge], cancellationToken);
             await HostCommand.RunCheckedAsync(Ip, ["link", "set", bridge, "up"], cancellationToken);
             return index;
         }
@@ -74,15 +73,15 @@ public sealed class PodNetwork(ClusterState state)
 
     public async Task<PodSandbox> CreateSandboxAsync(string podUid, CancellationToken cancellationToken)
     {
-        var octet = AllocateOctet();
+        var host = AllocateHost();
         var sandbox = new PodSandbox(
             NamespaceFor(podUid),
-            $"{state.Prefix}v{octet.ToString(CultureInfo.InvariantCulture)}",
-            $"{state.SubnetBase}.{octet.ToString(CultureInfo.InvariantCulture)}",
-            octet);
+            $"{state.Prefix}v{host.ToString(CultureInfo.InvariantCulture)}",
+            state.PodAddress(host),
+            host);
         var result = await HostCommand.ShellAsync(
             CreateScript,
-            [sandbox.Namespace, sandbox.HostLink, state.Bridge, sandbox.Address, state.BridgeAddress, MacFor(sandbox.Address)],
+            [sandbox.Namespace, sandbox.HostLink, state.Bridge, sandbox.Address, state.BridgeAddress, MacFor(sandbox.Address), ClusterState.PodPrefixLength.ToString(CultureInfo.InvariantCulture)],
             cancellationToken);
         if (!result.Succeeded)
         {
@@ -110,7 +109,7 @@ public sealed class PodNetwork(ClusterState state)
         await HostCommand.RunAsync(Ip, ["link", "del", sandbox.HostLink], cancellationToken);
         lock (gate)
         {
-            usedOctets.Remove(sandbox.Octet);
+            usedHosts.Remove(sandbox.Host);
         }
     }
 
@@ -173,15 +172,15 @@ public sealed class PodNetwork(ClusterState state)
     private static bool IsPodLink(string prefix, string name) =>
         name.StartsWith(prefix + "v", StringComparison.Ordinal) && name[(prefix.Length + 1)..].All(char.IsAsciiDigit);
 
-    private int AllocateOctet()
+    private int AllocateHost()
     {
         lock (gate)
         {
-            for (var octet = FirstPodOctet; octet <= LastPodOctet; octet++)
+            for (var host = FirstPodHost; host <= ClusterState.PodSubnetHosts; host++)
             {
-                if (usedOctets.Add(octet))
+                if (usedHosts.Add(host))
                 {
-                    return octet;
+                    return host;
                 }
             }
         }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using BlueGreenOperator.Api;
 using BlueGreenOperator.LocalCluster;
+using BlueGreenOperator.LocalCluster.Testing;
 using BlueGreenOperator.Rollout;
 using k8s;
 using FluentAssertions;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using BlueGreenOperator.LocalCluster;
+using BlueGreenOperator.LocalCluster.Testing;
 using FluentAssertions;
 using NUnit.Framework;
 

@@ -25,7 +25,7 @@ public sealed class PodLifecycleTests : ClusterTest
         var pods = await Client.ListPodsAsync(Space.Name, "app=web");
         var addresses = pods.Select(pod => pod.Status.PodIP).Order().ToList();
         addresses.Should().HaveCount(2).And.OnlyHaveUniqueItems();
-        addresses.Should().OnlyContain(address => address.StartsWith(Cluster.State.SubnetBase + ".", StringComparison.Ordinal));
+        addresses.Should().OnlyContain(address => Cluster.State.InPodSubnet(address));
         await Eventually.UntilAsync(
             async token => (await Client.ReadyEndpointAddressesAsync(Space.Name, "web", token)).SequenceEqual(addresses),
             TimeSpan.FromSeconds(30),
