@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BlueGreenOperator.Api;
 using BlueGreenOperator.Reconciliation;
 using BlueGreenOperator.Rollout;
+using BlueGreenOperator.Runtime;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -208,6 +210,7 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
         var name = DesiredObjects.ServiceName(resource, point.Role);
         var desired = DesiredObjects.Service(resource, point.Role, point.Color, point.PodTemplateHash);
         var live = caches.Services.Get(ns, name);
+        var started = Stopwatch.GetTimestamp();
         V1Service written;
         if (live is null)
         {
@@ -237,6 +240,8 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
                 fieldManager: WellKnown.FieldManager, cancellationToken: CancellationToken.None));
         }
 
+        OperatorTelemetry.ServiceWriteDuration.Record(
+            Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("role", point.Role == ServiceRole.Active ? "active" : "preview"));
         caches.Services.Upsert(written);
     }
 
@@ -248,10 +253,22 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
             return;
         }
 
+        var ns = resource.Metadata.NamespaceProperty;
         var name = DesiredObjects.DeploymentName(resource, record.Color);
-        var live = caches.Deployments.Get(resource.Metadata.NamespaceProperty, name) ?? throw new WriteConflictException($"Deployment {name} is gone");
-        var modelVersion = live.Metadata.Labels?.TryGetValue(WellKnown.ModelVersionLabel, out var version) == true ? version : "";
-        await CreateTemplateAsync(resource, record.Revision, modelVersion, live.Spec.Template);
+        var observed = caches.Deployments.Get(ns, name) ?? throw new WriteConflictException($"Deployment {name} is gone");
+
+        // The cache keeps only the template's hash: the template is read live, and recorded only if it is the one observed.
+        var live = await Guard($"Deployment {name}", () => client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: CancellationToken.None));
+        var labels = live.Metadata.Labels ?? new Dictionary<string, string>();
+        if (!Observation.IsOwnedBy(live.Metadata, resource)
+            || !labels.TryGetValue(WellKnown.RevisionLabel, out var revision) || revision != record.Revision
+            || Observation.TemplateHash(live.Spec?.Template) != Observation.LiveTemplateHash(observed))
+        {
+            caches.Deployments.Upsert(live);
+            throw new WriteConflictException($"Deployment {name} changed since it was observed; its template is not recorded as revision {record.Revision}");
+        }
+
+        await CreateTemplateAsync(resource, record.Revision, labels.TryGetValue(WellKnown.ModelVersionLabel, out var version) ? version : "", live.Spec!.Template);
     }
 
     async Task PruneAsync(BlueGreenDeployment resource, PruneTemplates prune)
@@ -373,6 +390,8 @@ internal sealed record RecordedTemplate(string ModelVersion, V1PodTemplateSpec T
 
     public static RecordedTemplate Read(V1ControllerRevision revision)
     {
+        if (revision.Data is RecordedTemplate parsed)
+            return parsed;
         var data = revision.Data switch
         {
             JsonElement element => JsonNode.Parse(element.GetRawText()),

@@ -25,9 +25,16 @@ internal static class Observation
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..16];
     }
 
-    /// <summary>The live template's hash, computed once per cached object.</summary>
+    /// <summary>
+    /// The live template's hash: the one kept when the cache shaped the object (<see cref="CacheShapes.Deployment"/>,
+    /// which drops the template), or computed once from the object's own template.
+    /// </summary>
     public static string LiveTemplateHash(V1Deployment deployment) =>
         TemplateHashes.GetValue(deployment, d => TemplateHash(d.Spec?.Template));
+
+    /// <summary>Remembers the hash of <paramref name="template"/> as the live template's hash of <paramref name="deployment"/>, for as long as that object lives.</summary>
+    public static void KeepTemplateHash(V1Deployment deployment, V1PodTemplateSpec? template) =>
+        TemplateHashes.AddOrUpdate(deployment, TemplateHash(template));
 
     public static bool IsOwnedBy(V1ObjectMeta metadata, BlueGreenDeployment resource) =>
         metadata.OwnerReferences?.Any(o => o.Uid == resource.Metadata.Uid) == true;

@@ -38,17 +38,17 @@ internal sealed class OperatorService(
             var scope = ns ?? "all namespaces";
             var resources = new Informer<BlueGreenDeployment>($"bluegreendeployments ({scope})",
                 KubernetesListWatch.Create<BlueGreenDeployment>(client, resource, ns, labelSelector: null),
-                logger, new InformerOptions<BlueGreenDeployment> { ResyncPeriod = resync });
+                logger, new InformerOptions<BlueGreenDeployment> { ResyncPeriod = resync, Transform = CacheShapes.Resource });
             resources.SubscribeUndecodable(reporter.Report);
             resources.Subscribe(change => reporter.Forget(ObjectKey.Of(change.Object.Metadata)));
             var deployments = new Informer<V1Deployment>($"deployments ({scope})", KubernetesListWatch.Deployments(client, ns, owned),
-                logger, new InformerOptions<V1Deployment> { ResyncPeriod = resync });
+                logger, new InformerOptions<V1Deployment> { ResyncPeriod = resync, Transform = CacheShapes.Deployment });
             var services = new Informer<V1Service>($"services ({scope})", KubernetesListWatch.Services(client, ns, owned),
-                logger, new InformerOptions<V1Service> { ResyncPeriod = resync });
+                logger, new InformerOptions<V1Service> { ResyncPeriod = resync, Transform = CacheShapes.Service });
             var pods = new Informer<V1Pod>($"pods ({scope})", KubernetesListWatch.Pods(client, ns, owned),
-                logger, new InformerOptions<V1Pod> { ResyncPeriod = resync });
+                logger, new InformerOptions<V1Pod> { ResyncPeriod = resync, Transform = CacheShapes.Pod });
             var templates = new Informer<V1ControllerRevision>($"controllerrevisions ({scope})", KubernetesListWatch.ControllerRevisions(client, ns, owned),
-                logger, new InformerOptions<V1ControllerRevision> { ResyncPeriod = resync });
+                logger, new InformerOptions<V1ControllerRevision> { ResyncPeriod = resync, Transform = CacheShapes.Template });
             caches.Resources.Add(ns, resources);
             caches.Deployments.Add(ns, deployments);
             caches.Services.Add(ns, services);

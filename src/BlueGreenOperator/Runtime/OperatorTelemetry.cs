@@ -16,6 +16,9 @@ internal static class OperatorTelemetry
     public static readonly Histogram<double> ReconcileDuration = Meter.CreateHistogram<double>(
         "bluegreen.reconcile.duration", unit: "s", description: "Time spent in one reconcile of one object.");
 
+    public static readonly Histogram<double> ServiceWriteDuration = Meter.CreateHistogram<double>(
+        "bluegreen.service.write.duration", unit: "s", description: "One write of a Service the operator owns (create or selector patch), request to accepted response, by role.");
+
     public static readonly Counter<long> ReconcileErrors = Meter.CreateCounter<long>(
         "bluegreen.reconcile.errors", unit: "{error}", description: "Reconciles that ended with an exception.");
 
