@@ -1,6 +1,7 @@
 using BlueGreenOperator.Benchmarks.Harness;
 using BlueGreenOperator.Benchmarks.Measurements;
 using BlueGreenOperator.Benchmarks.Reporting;
+using BlueGreenOperator.LocalCluster.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace BlueGreenOperator.Benchmarks;
@@ -30,7 +31,12 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
             await using var cluster = await BenchmarkCluster.StartAsync(outputs, logger, cancellationToken);
             Report.ClusterStartSeconds = Math.Round((RunClock.Now - started).TotalSeconds, 1);
             var space = new BenchmarkNamespace(cluster.Client, cluster.Namespace, logger);
-            await using var op = await OperatorUnderTest.StartAsync(outputs.OperatorDll, cluster.KubeconfigPath, cluster.Namespace, settings.Workers, cancellationToken);
+            var launch = new OperatorLaunch(outputs.OperatorDll, cluster.KubeconfigPath, cluster.Namespace)
+            {
+                Workers = settings.Workers,
+                Logging = OperatorLogging.WarningsOnly,
+            };
+            await using var op = await OperatorProcess.StartAsync(launch, cancellationToken: cancellationToken);
             await using var rollouts = space.WatchBlueGreenDeployments();
             await using var services = space.WatchServices();
             var world = new BenchmarkWorld(space, op, rollouts, services, logger);
@@ -38,15 +44,24 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
 
             var idleStart = await op.ApiRequestsAsync(cancellationToken);
             await Task.Delay(IdleWindow, cancellationToken);
-            var idleRequests = (await op.ApiRequestsAsync(cancellationToken)).Since(idleStart);
-            Report.Memory = new MemoryReport(
-                Math.Round(op.ResidentBytes() / MiB, 1), IdleWindow.TotalSeconds, idleRequests.Total, 0, null, null, null, null, null, null, null);
+            var idleRequests = new ApiRequestCounts(await op.ApiRequestsAsync(cancellationToken)).Since(new ApiRequestCounts(idleStart));
+            Report.Memory = new MemoryReport(Math.Round(op.ResidentBytes() / MiB, 1), IdleWindow.TotalSeconds, idleRequests.Total);
             logger.LogInformation("Idle operator: RSS {MiB} MiB", Report.Memory.IdleMiB);
 
-            await MeasureSwitchesAsync(world, cancellationToken);
-            await MeasureRollbacksAsync(world, cancellationToken);
+            if (settings.Runs("switch"))
+                await MeasureSwitchesAsync(world, cancellationToken);
+            if (settings.Runs("switch") && settings.Runs("rollback"))
+                await MeasureRollbacksAsync(world, cancellationToken);
             await space.DeleteAsync(SwitchSeries.ObjectName, cancellationToken);
-            await MeasureFleetAsync(world, cancellationToken);
+            if (settings.Runs("baseline"))
+                await MeasureBaselineAsync(world, cancellationToken);
+            var fleet = new FleetRollout(world);
+            if (settings.Runs("fleet"))
+                await MeasureFleetAsync(world, fleet, cancellationToken);
+            if (settings.Runs("converged"))
+                await MeasureConvergedAsync(world, fleet, settings.Converged, Releases.SlowProbePeriod, cancellationToken);
+            if (settings.Runs("restart") && Report.Memory.Converged.Count > 0)
+                await MeasureRestartAsync(world, launch, cancellationToken);
         }
         finally
         {
@@ -81,42 +96,90 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
             manual);
     }
 
-    async Task MeasureFleetAsync(BenchmarkWorld world, CancellationToken cancellationToken)
+    async Task MeasureBaselineAsync(BenchmarkWorld world, CancellationToken cancellationToken)
     {
-        var fleet = new FleetRollout(world, settings.Rollouts);
-        var converged = await StageAsync($"{settings.Rollouts} objects converged", world, () => fleet.ReleaseAndSettleAsync(cancellationToken), cancellationToken);
-        if (converged is null || Report.Memory is not { } idle)
+        var sample = await StageAsync($"readiness baseline: {settings.Rollouts} plain Deployments", world, () => new ReadinessBaseline(world, settings.Rollouts).RunAsync(cancellationToken), cancellationToken);
+        if (sample is null)
             return;
-        var convergedMiB = Math.Round(converged.ResidentBytes / MiB, 1);
-        if (converged.NotHealthy.Count > 0)
-            Report.Failures.Add(new StageFailure($"first release of {settings.Rollouts} objects", $"{converged.NotHealthy.Count} did not become Healthy: {string.Join("; ", converged.NotHealthy)}"));
-        Report.Memory = idle with
-        {
-            Objects = converged.Objects,
-            NotHealthyOnFirstRelease = converged.NotHealthy,
-            ConvergedMiB = convergedMiB,
-            PerObjectKiB = Math.Round((convergedMiB - idle.IdleMiB) * 1024 / converged.Objects, 1),
-            ConvergedWindowSeconds = converged.WindowSeconds,
-            ConvergedWindowByVerb = converged.WindowRequests.ByVerb,
-            ConvergedWindowWrites = converged.WindowRequests.Writes,
-        };
+        Report.ReadinessBaseline = new BaselineReport(sample.Deployments, Round(sample.AllRolledOutSeconds), Distribution.Of(sample.PerDeploymentSeconds), sample.NotRolledOut);
+        if (sample.NotRolledOut.Count > 0)
+            Report.Failures.Add(new StageFailure("readiness baseline", $"{sample.NotRolledOut.Count} Deployments did not roll out: {string.Join(", ", sample.NotRolledOut.Take(10))}"));
+    }
 
-        var rollouts = await StageAsync($"{settings.Rollouts} simultaneous rollouts", world, () => fleet.RolloutAllAsync(cancellationToken), cancellationToken);
+    async Task MeasureFleetAsync(BenchmarkWorld world, FleetRollout fleet, CancellationToken cancellationToken)
+    {
+        var converged = await MeasureConvergedAsync(world, fleet, settings.Rollouts, Releases.TolerantProbePeriod, cancellationToken);
+        if (converged is null)
+            return;
+        var rollouts = await StageAsync($"{settings.Rollouts} simultaneous rollouts", world, () => fleet.RolloutAllAsync(settings.Rollouts, cancellationToken), cancellationToken);
         if (rollouts is null)
             return;
-        Report.Memory = Report.Memory with { PeakDuringRolloutsMiB = Math.Round(rollouts.PeakResidentBytes / MiB, 1) };
+        Report.Memory = Report.Memory! with { PeakDuringRolloutsMiB = Math.Round(rollouts.PeakResidentBytes / MiB, 1) };
+        var baseline = Report.ReadinessBaseline;
+        var perObject = Distribution.Of(rollouts.PerObjectSeconds);
+        var spent = rollouts.Spent;
         Report.SimultaneousRollouts = new FleetReport(
             rollouts.Objects,
             Math.Round(converged.FirstReleaseSeconds, 1),
-            rollouts.AllHealthySeconds is { } all ? Math.Round(all, 1) : null,
-            Distribution.Of(rollouts.PerObjectSeconds),
+            Round(rollouts.AllHealthySeconds),
+            perObject,
             rollouts.NotHealthy,
-            Math.Round((double)rollouts.Requests.Writes / rollouts.Objects, 1),
-            Math.Round((double)rollouts.Requests.Total / rollouts.Objects, 1),
-            rollouts.Requests.ByVerb);
+            SwitchReport.Ratio(rollouts.AllHealthySeconds, baseline?.AllRolledOutSeconds),
+            SwitchReport.Ratio(perObject?.Median, baseline?.PerDeploymentSeconds?.Median),
+            Math.Round((double)spent.Requests.Writes / rollouts.Objects, 1),
+            Math.Round((double)spent.Requests.Gets / rollouts.Objects, 2),
+            Math.Round((double)spent.Requests.Total / rollouts.Objects, 1),
+            Math.Round(spent.CpuSeconds / rollouts.Objects, 3),
+            Math.Round(spent.Reconciles / rollouts.Objects, 1),
+            Math.Round(spent.Reconciles / rollouts.WallSeconds, 1),
+            spent.Reconciles > 0 ? Math.Round(1000 * spent.ReconcileSeconds / spent.Reconciles, 2) : double.NaN,
+            spent.Requests.ByVerb);
         if (rollouts.NotHealthy.Count > 0)
             Report.Failures.Add(new StageFailure($"{settings.Rollouts} simultaneous rollouts", $"{rollouts.NotHealthy.Count} objects did not become Healthy"));
     }
+
+    async Task<ConvergedSample?> MeasureConvergedAsync(BenchmarkWorld world, FleetRollout fleet, int objects, int probePeriodSeconds, CancellationToken cancellationToken)
+    {
+        var converged = await StageAsync($"{objects} objects converged", world, () => fleet.GrowAndSettleAsync(objects, probePeriodSeconds, cancellationToken), cancellationToken);
+        if (converged is null)
+            return null;
+        Report.Memory!.Converged.Add(new MemoryPoint(
+            converged.Objects, Math.Round(converged.ResidentBytes / MiB, 1), converged.WindowSeconds, converged.WindowRequests.Total, converged.WindowRequests.Writes, converged.NotHealthy.Count));
+        if (converged.NotHealthy.Count > 0)
+            Report.Failures.Add(new StageFailure($"release up to {objects} objects", $"{converged.NotHealthy.Count} did not become Healthy: {string.Join("; ", converged.NotHealthy.Take(10))}"));
+        return converged;
+    }
+
+    async Task MeasureRestartAsync(BenchmarkWorld world, OperatorLaunch launch, CancellationToken cancellationToken)
+    {
+        var objects = Report.Memory!.Converged.Max(p => p.Objects);
+        var restart = new RestartSaturation(world, launch);
+        try
+        {
+            var sample = await StageAsync($"restart over {objects} converged objects", world, () => restart.RunAsync(objects, cancellationToken), cancellationToken);
+            if (sample is null)
+                return;
+            var restartedMiB = Math.Round(sample.ResidentBytes / MiB, 1);
+            Report.Memory = Report.Memory with { RestartedMiB = restartedMiB };
+            Report.Saturation = new SaturationReport(
+                objects,
+                Round(sample.FirstReconcileSeconds),
+                Round(sample.AllReconciledSeconds),
+                Round(sample.ReconcilesPerSecond),
+                Math.Round(sample.MeanReconcileMilliseconds, 2),
+                Math.Round(sample.CpuSecondsUntilReconciled, 2),
+                sample.RequestsUntilReconciled.ByVerb,
+                sample.WindowRequests.Total,
+                restartedMiB);
+        }
+        finally
+        {
+            if (restart.Restarted is { } restarted)
+                await restarted.DisposeAsync();
+        }
+    }
+
+    static double? Round(double? value) => value is { } v ? Math.Round(v, 1) : null;
 
     /// <summary>Runs one measurement; a failure is recorded with the operator's last log lines and the run goes on to the next.</summary>
     async Task<T?> StageAsync<T>(string stage, BenchmarkWorld world, Func<Task<T>> measure, CancellationToken cancellationToken)
@@ -129,7 +192,7 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            logger.LogError(e, "{Stage} failed; operator log tail:\n{Tail}", stage, world.Operator.Tail);
+            logger.LogError(e, "{Stage} failed; operator log tail:\n{Tail}", stage, world.Operator.Tail(100));
             Report.Failures.Add(new StageFailure(stage, e.Message));
             return null;
         }

@@ -9,11 +9,13 @@ using Microsoft.Extensions.Logging;
 
 const string Usage = """
     usage: dotnet run -c Release --project benchmarks/BlueGreenOperator.Benchmarks -- [options]
-      --rollouts K   objects for the memory and simultaneous-rollout measurements (default 100, or 50 when memory is short)
+      --rollouts K   plain Deployments of the readiness baseline and objects of the simultaneous rollouts (default 100, or 50 when memory is short)
+      --converged N  converged objects of the memory slope and the restart (default 1000, or 300 when memory is short)
       --switches N   rollouts of one object for the switch time and API request counts (default 10)
       --patches N    bare selector PATCHes for the baseline (default 50)
       --rollbacks N  rollback actions during Stabilizing (default 3)
       --workers N    the operator's reconcile workers (default 4, the operator's default)
+      --stages LIST  comma-separated, in this order: switch,rollback,baseline,fleet,converged,restart (default all; idle always runs)
       --out FILE     where to write the JSON report (default artifacts/benchmarks/benchmark-<UTC time>.json)
     """;
 
@@ -36,14 +38,18 @@ RunSettings settings;
 string output;
 try
 {
-    var requested = IntOption("--rollouts");
-    var (rollouts, note) = requested is { } k ? (k, null) : DefaultRollouts();
+    var (rollouts, converged, note) = DefaultSizes();
+    var stages = Option("--stages")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? RunSettings.AllStages;
+    if (stages.FirstOrDefault(stage => !RunSettings.AllStages.Contains(stage)) is { } unknown)
+        throw new FormatException($"--stages: unknown stage '{unknown}'");
     settings = new RunSettings(
-        rollouts,
+        IntOption("--rollouts") ?? rollouts,
+        IntOption("--converged") ?? converged,
         IntOption("--switches") ?? 10,
         IntOption("--patches") ?? 50,
         IntOption("--rollbacks") ?? 3,
         IntOption("--workers") ?? 4,
+        stages,
         note);
     output = Option("--out") ?? Path.Combine("artifacts", "benchmarks", $"benchmark-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
 }
@@ -113,13 +119,11 @@ int? IntOption(string name) => Option(name) is { } text
         : throw new FormatException($"{name} needs a positive whole number, not '{text}'")
     : null;
 
-// Each object runs two pods at the peak of its rollout; keep them well inside the memory that is free.
-static (int Rollouts, string? Note) DefaultRollouts()
+// A thousand tiny pods take about 2 GiB (their private memory, and the local kubelet's); keep well inside what is free.
+static (int Rollouts, int Converged, string? Note) DefaultSizes()
 {
-    const int Preferred = 100;
-    const double PodMiB = 40;
-    var available = MachineState.Now().MemoryAvailableGiB * 1024;
-    return Preferred * 2 * PodMiB <= available * 0.5
-        ? (Preferred, null)
-        : (50, string.Create(CultureInfo.InvariantCulture, $"50 objects instead of {Preferred}: only {available / 1024:F1} GiB available"));
+    var available = MachineState.Now().MemoryAvailableGiB;
+    return available >= 8
+        ? (100, 1000, null)
+        : (50, 300, string.Create(CultureInfo.InvariantCulture, $"50 and 300 objects instead of 100 and 1000: only {available:F1} GiB available"));
 }

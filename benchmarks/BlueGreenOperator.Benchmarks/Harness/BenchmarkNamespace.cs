@@ -72,6 +72,43 @@ internal sealed class BenchmarkNamespace(IKubernetes client, string name, ILogge
         }
     }
 
+    /// <summary>Creates a plain Deployment or replaces its pod template and size; returns the stored object.</summary>
+    public async Task<V1Deployment> ApplyDeploymentAsync(V1Deployment desired, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                V1Deployment current;
+                try
+                {
+                    current = await client.AppsV1.ReadNamespacedDeploymentAsync(desired.Metadata.Name, name, cancellationToken: cancellationToken);
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+                {
+                    return await client.AppsV1.CreateNamespacedDeploymentAsync(desired, name, cancellationToken: cancellationToken);
+                }
+
+                current.Spec.Template = desired.Spec.Template;
+                current.Spec.Replicas = desired.Spec.Replicas;
+                return await client.AppsV1.ReplaceNamespacedDeploymentAsync(current, desired.Metadata.Name, name, cancellationToken: cancellationToken);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && attempt < 20)
+            {
+                // The Deployment controller wrote status in between; read again and replace again.
+            }
+        }
+    }
+
+    /// <summary>Scales a plain Deployment with one merge patch (its pods go; the Deployment stays, costing nothing).</summary>
+    public Task ScaleDeploymentAsync(string deployment, int replicas, CancellationToken cancellationToken) =>
+        client.AppsV1.PatchNamespacedDeploymentAsync(
+            new V1Patch(new { spec = new { replicas } }, V1Patch.PatchType.MergePatch), deployment, name, cancellationToken: cancellationToken);
+
+    /// <summary>Every version of every Deployment in the namespace, from a watch started now.</summary>
+    public ObjectHistory<V1Deployment> WatchDeployments() => new(
+        ct => client.AppsV1.WatchListNamespacedDeploymentAsync(name, timeoutSeconds: WatchSeconds, cancellationToken: ct), logger);
+
     /// <summary>Every version of every BlueGreenDeployment in the namespace, from a watch started now.</summary>
     public ObjectHistory<BlueGreenDeployment> WatchBlueGreenDeployments() => new(WatchBlueGreenDeploymentsAsync, logger);
 

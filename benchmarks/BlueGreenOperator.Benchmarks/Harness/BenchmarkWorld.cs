@@ -1,4 +1,5 @@
 using BlueGreenOperator.Api;
+using BlueGreenOperator.LocalCluster.Testing;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
@@ -7,7 +8,7 @@ namespace BlueGreenOperator.Benchmarks.Harness;
 /// <summary>What every measurement works with: the namespace, the operator under test, and watches of the objects it changes.</summary>
 internal sealed record BenchmarkWorld(
     BenchmarkNamespace Space,
-    OperatorUnderTest Operator,
+    OperatorProcess Operator,
     ObjectHistory<BlueGreenDeployment> Rollouts,
     ObjectHistory<V1Service> Services,
     ILogger Logger)

@@ -35,15 +35,34 @@ internal static class Releases
         MaxLatencyMs = maxLatencyMs,
     };
 
-    /// <summary>A tiny HTTP server (a few MB a pod) for the many-object runs, where the model server's 60 MB a pod would be the load.</summary>
-    public static BlueGreenDeployment TinyServer(string name, string version, int stabilizationSeconds) =>
-        Release(name, "tiny", version, ImageCatalog.HttpImage, [new V1EnvVar { Name = "RELEASE", Value = version }], "/", stabilizationSeconds, TolerantProbe);
+    /// <summary>A tiny HTTP server (about 2 MiB a pod) for the many-object runs, where the model server's 60 MiB a pod would be the load.</summary>
+    public static BlueGreenDeployment TinyServer(string name, string version, int stabilizationSeconds, int probePeriodSeconds = TolerantProbePeriod) =>
+        Release(name, "tiny", version, ImageCatalog.TinyHttpImage, [new V1EnvVar { Name = "RELEASE", Value = version }], "/", stabilizationSeconds, (probePeriodSeconds, 3));
+
+    /// <summary>A plain Deployment of the same pods as <see cref="TinyServer"/>'s: the readiness baseline of the simultaneous rollouts.</summary>
+    public static V1Deployment PlainTinyServer(string name, string version)
+    {
+        var template = TinyServer(name, version, 0).Spec.Template;
+        return new V1Deployment
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = 1,
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>(template.Metadata.Labels) },
+                Template = template,
+            },
+        };
+    }
 
     /// <summary>One object alone: react to readiness within a second.</summary>
     static readonly (int PeriodSeconds, int FailureThreshold) QuickProbe = (1, 1);
 
     // Hundreds of pods probed on two busy cores: one slow answer must not make a pod unready (and its release fail its smoke tests).
-    static readonly (int PeriodSeconds, int FailureThreshold) TolerantProbe = (2, 3);
+    public const int TolerantProbePeriod = 2;
+
+    // A thousand pods at rest: their probes would otherwise be most of the machine's load.
+    public const int SlowProbePeriod = 10;
 
     static BlueGreenDeployment Release(
         string name, string model, string version, string image, List<V1EnvVar> env, string readyPath, int stabilizationSeconds, (int PeriodSeconds, int FailureThreshold) probe) => new()

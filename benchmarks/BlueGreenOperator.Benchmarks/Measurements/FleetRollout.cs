@@ -7,62 +7,75 @@ using Microsoft.Extensions.Logging;
 
 namespace BlueGreenOperator.Benchmarks.Measurements;
 
-/// <summary>K objects released and left alone: what they cost the operator at rest.</summary>
+/// <summary>Objects released and left alone: what they cost the operator at rest.</summary>
 internal sealed record ConvergedSample(int Objects, double FirstReleaseSeconds, IReadOnlyList<string> NotHealthy, long ResidentBytes, double WindowSeconds, ApiRequestCounts WindowRequests);
 
-/// <summary>K simultaneous rollouts: how long until every one ended, and how each ended.</summary>
+/// <summary>K simultaneous rollouts: how long until every one ended, how each ended, and what the operator spent.</summary>
 internal sealed record SimultaneousSample(
     int Objects,
     double? AllHealthySeconds,
     IReadOnlyList<double> PerObjectSeconds,
     IReadOnlyList<string> NotHealthy,
     long PeakResidentBytes,
-    ApiRequestCounts Requests);
+    OperatorReading Spent,
+    double WallSeconds);
 
-/// <summary>K tiny-server objects: first released, left to converge, then all given v2 at once.</summary>
-internal sealed class FleetRollout(BenchmarkWorld world, int objects)
+/// <summary>
+/// Tiny-server objects: released and left to converge (first K, later grown to N), and K of them given v2 at once.
+/// Stabilization is 0 for the rollouts, so that Healthy means what a plain Deployment's rollout means: the new pod
+/// serves and the old pod is gone (<see cref="ReadinessBaseline"/>).
+/// </summary>
+internal sealed class FleetRollout(BenchmarkWorld world)
 {
-    const int StabilizationSeconds = 2;
-    const int ConcurrentWrites = 16;
+    public const int ConcurrentWrites = 16;
+    const int StabilizationSeconds = 0;
     static readonly TimeSpan SettleBeforeMeasuring = TimeSpan.FromSeconds(10);
     static readonly TimeSpan ConvergedWindow = TimeSpan.FromSeconds(20);
 
-    readonly List<string> names = [.. Enumerable.Range(0, objects).Select(i => $"fleet-{i.ToString("D3", CultureInfo.InvariantCulture)}")];
+    int released;
 
-    TimeSpan Timeout => TimeSpan.FromSeconds(120 + (3 * objects));
+    static string Name(int index) => $"fleet-{index.ToString("D4", CultureInfo.InvariantCulture)}";
 
-    public async Task<ConvergedSample> ReleaseAndSettleAsync(CancellationToken cancellationToken)
+    static TimeSpan Timeout(int objects) => TimeSpan.FromSeconds(120 + (3 * objects));
+
+    /// <summary>Releases objects until there are <paramref name="total"/>, waits for all to end, lets the operator settle, and reads its RSS and requests at rest.</summary>
+    /// <param name="probePeriodSeconds">Readiness probe period of the new objects' pods: a thousand pods probed every 2 s would load the kubelet more than anything measured.</param>
+    public async Task<ConvergedSample> GrowAndSettleAsync(int total, int probePeriodSeconds, CancellationToken cancellationToken)
     {
+        var names = Enumerable.Range(released, Math.Max(0, total - released)).Select(Name).ToList();
         var started = RunClock.Now;
-        var first = await ReleaseAllAsync("v1", cancellationToken);
+        var first = await ApplyAllAsync(names, "v1", probePeriodSeconds, cancellationToken);
         var ended = await AllEndedAsync(first, "v1", cancellationToken);
+        released = Math.Max(released, total);
         var releaseSeconds = (RunClock.Now - started).TotalSeconds;
         var notHealthy = NotHealthy(ended);
         world.Logger.LogInformation(
-            "{Healthy} of {Count} objects Healthy on v1 after {Seconds:F1} s; letting the operator settle", objects - notHealthy.Count, objects, releaseSeconds);
+            "{Healthy} of {Count} new objects Healthy on v1 after {Seconds:F1} s ({Total} in all); letting the operator settle", names.Count - notHealthy.Count, names.Count, releaseSeconds, total);
         if (notHealthy.Count > 0)
             world.Logger.LogWarning("Not Healthy on v1: {Objects}", string.Join("; ", notHealthy.Take(10)));
 
         await Task.Delay(SettleBeforeMeasuring, cancellationToken);
-        var windowStart = await world.Operator.ApiRequestsAsync(cancellationToken);
+        var windowStart = new ApiRequestCounts(await world.Operator.ApiRequestsAsync(cancellationToken));
         await Task.Delay(ConvergedWindow, cancellationToken);
-        var window = (await world.Operator.ApiRequestsAsync(cancellationToken)).Since(windowStart);
+        var window = new ApiRequestCounts(await world.Operator.ApiRequestsAsync(cancellationToken)).Since(windowStart);
         var resident = world.Operator.ResidentBytes();
         world.Logger.LogInformation(
-            "Converged with {Count} objects: RSS {MiB:F1} MiB, {Writes} writes in {Seconds} s", objects, resident / 1048576.0, window.Writes, ConvergedWindow.TotalSeconds);
-        return new ConvergedSample(objects, releaseSeconds, notHealthy, resident, ConvergedWindow.TotalSeconds, window);
+            "Converged with {Count} objects: RSS {MiB:F1} MiB, {Requests} requests in {Seconds} s", total, resident / 1048576.0, window.Total, ConvergedWindow.TotalSeconds);
+        return new ConvergedSample(total, releaseSeconds, notHealthy, resident, ConvergedWindow.TotalSeconds, window);
     }
 
-    public async Task<SimultaneousSample> RolloutAllAsync(CancellationToken cancellationToken)
+    /// <summary>Gives the first <paramref name="objects"/> objects v2 at once and waits until each is Healthy on it (or gave it up).</summary>
+    public async Task<SimultaneousSample> RolloutAllAsync(int objects, CancellationToken cancellationToken)
     {
-        var before = await world.Operator.ApiRequestsAsync(cancellationToken);
+        var names = Enumerable.Range(0, objects).Select(Name).ToList();
+        var before = await OperatorReading.TakeAsync(world.Operator, cancellationToken);
         using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var peak = SamplePeakResidentAsync(sampling.Token);
         var started = RunClock.Now;
-        var written = await ReleaseAllAsync("v2", cancellationToken);
+        var written = await ApplyAllAsync(names, "v2", Releases.TolerantProbePeriod, cancellationToken);
         var ended = await AllEndedAsync(written, "v2", cancellationToken);
-        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-        var requests = (await world.Operator.ApiRequestsAsync(cancellationToken)).Since(before);
+        var wall = (RunClock.Now - started).TotalSeconds;
+        var spent = (await OperatorReading.TakeAsync(world.Operator, cancellationToken)).Since(before);
         await sampling.CancelAsync();
 
         var healthy = written.Where(w => ended[w.Name].Healthy).ToList();
@@ -73,11 +86,11 @@ internal sealed class FleetRollout(BenchmarkWorld world, int objects)
             "{Healthy} of {Count} simultaneous rollouts Healthy on v2; all ended after {Seconds:F1} s", healthy.Count, objects, (ended.Values.Max(e => e.SeenAt) - started).TotalSeconds);
         if (notHealthy.Count > 0)
             world.Logger.LogWarning("Not Healthy: {Objects}", string.Join("; ", notHealthy.Take(10)));
-        return new SimultaneousSample(objects, allHealthy, perObject, notHealthy, await peak, requests);
+        return new SimultaneousSample(objects, allHealthy, perObject, notHealthy, await peak, spent, wall);
     }
 
     /// <summary>Applies <paramref name="version"/> to every object, <see cref="ConcurrentWrites"/> writes in flight at a time, as a GitOps sync of many apps would.</summary>
-    async Task<IReadOnlyList<Written>> ReleaseAllAsync(string version, CancellationToken cancellationToken)
+    async Task<IReadOnlyList<Written>> ApplyAllAsync(IReadOnlyList<string> names, string version, int probePeriodSeconds, CancellationToken cancellationToken)
     {
         var written = new ConcurrentBag<Written>();
         await Parallel.ForEachAsync(
@@ -85,7 +98,7 @@ internal sealed class FleetRollout(BenchmarkWorld world, int objects)
             new ParallelOptions { MaxDegreeOfParallelism = ConcurrentWrites, CancellationToken = cancellationToken },
             async (name, ct) =>
             {
-                var applied = await world.Space.ApplyAsync(Releases.TinyServer(name, version, StabilizationSeconds), ct);
+                var applied = await world.Space.ApplyAsync(Releases.TinyServer(name, version, StabilizationSeconds, probePeriodSeconds), ct);
                 written.Add(new Written(applied, RunClock.Now));
             });
         return [.. written];
@@ -94,6 +107,7 @@ internal sealed class FleetRollout(BenchmarkWorld world, int objects)
     /// <summary>Waits until every object either serves <paramref name="version"/> Healthy or gave its release up (Degraded, RolledBack).</summary>
     async Task<IReadOnlyDictionary<string, Ended>> AllEndedAsync(IReadOnlyList<Written> written, string version, CancellationToken cancellationToken)
     {
+        var timeout = Timeout(written.Count);
         var ended = await Task.WhenAll(written.Select(async w =>
         {
             var generation = w.Applied.Metadata.Generation ?? 0;
@@ -101,7 +115,7 @@ internal sealed class FleetRollout(BenchmarkWorld world, int objects)
                 w.Name,
                 w.WrittenAt,
                 item => BenchmarkNamespace.Reached(item, generation, Phase.Healthy, version) || GaveUp(item, generation),
-                Timeout,
+                timeout,
                 $"Healthy on {version}, or Degraded",
                 cancellationToken);
             var status = seen.Object.Status!;

@@ -26,36 +26,59 @@ internal sealed record BenchmarkReport
 
     public MemoryReport? Memory { get; set; }
 
+    public BaselineReport? ReadinessBaseline { get; set; }
+
     public FleetReport? SimultaneousRollouts { get; set; }
+
+    public SaturationReport? Saturation { get; set; }
 
     public List<StageFailure> Failures { get; } = [];
 }
 
-internal sealed record RunSettings(int Rollouts, int Switches, int Patches, int Rollbacks, int Workers, string? RolloutsNote);
+internal sealed record RunSettings(int Rollouts, int Converged, int Switches, int Patches, int Rollbacks, int Workers, IReadOnlyList<string> Stages, string? RolloutsNote)
+{
+    public static readonly string[] AllStages = ["switch", "rollback", "baseline", "fleet", "converged", "restart"];
+
+    public bool Runs(string stage) => Stages.Contains(stage);
+}
 
 internal sealed record StageFailure(string Stage, string Error);
 
-/// <summary>The operator's switch (decision → Service write accepted) next to the bare selector PATCH round trip.</summary>
+/// <summary>
+/// The operator's switch next to the bare selector PATCH round trip: from the decision (status is written first,
+/// write-ahead) to the Service write accepted, and the Service write alone.
+/// </summary>
 internal sealed record SwitchReport(
     Distribution? OperatorSwitchMs,
+    Distribution? ServiceWriteMs,
     Distribution? SelectorPatchMs,
     double? MedianRatio,
     double? P95Ratio,
+    double? ServiceWriteMedianRatio,
+    double? ServiceWriteP95Ratio,
     Distribution? ApplyToSelectorSeenMs,
     Distribution? ApplyToHealthySeconds,
+    Distribution? CpuSecondsPerRollout,
+    Distribution? ReconcilesPerRollout,
     IReadOnlyList<SwitchSample> Samples)
 {
     public static SwitchReport Of(IReadOnlyList<SwitchSample> samples, IReadOnlyList<double> patchMs)
     {
         var switches = Distribution.Of(samples.Select(s => s.SwitchMilliseconds).Where(double.IsFinite));
+        var writes = Distribution.Of(samples.Select(s => s.ServiceWriteMilliseconds).Where(double.IsFinite));
         var patches = Distribution.Of(patchMs);
         return new SwitchReport(
             switches,
+            writes,
             patches,
             Ratio(switches?.Median, patches?.Median),
             Ratio(switches?.P95, patches?.P95),
+            Ratio(writes?.Median, patches?.Median),
+            Ratio(writes?.P95, patches?.P95),
             Distribution.Of(samples.Select(s => s.ApplyToSelectorMilliseconds)),
             Distribution.Of(samples.Select(s => s.ApplyToHealthySeconds)),
+            Distribution.Of(samples.Select(s => s.CpuSeconds)),
+            Distribution.Of(samples.Select(s => s.Reconciles)),
             samples);
     }
 
@@ -76,32 +99,45 @@ internal sealed record RequestsReport(
     int Rollouts,
     IReadOnlyDictionary<string, double> MedianByVerb,
     Distribution? Writes,
-    Distribution? Reads,
+    Distribution? Gets,
     Distribution? Total)
 {
-    static readonly string[] ReadVerbs = ["GET", "LIST", "WATCH"];
-
     public static RequestsReport Of(IReadOnlyList<ApiRequestCounts> rollouts) => new(
         rollouts.Count,
         rollouts.SelectMany(r => r.ByVerb.Keys).Distinct().Order(StringComparer.Ordinal)
             .ToDictionary(verb => verb, verb => Distribution.Of(rollouts.Select(r => (double)r.ByVerb.GetValueOrDefault(verb)))!.Median),
         Distribution.Of(rollouts.Select(r => (double)r.Writes)),
-        Distribution.Of(rollouts.Select(r => (double)r.ByVerb.Where(p => ReadVerbs.Contains(p.Key)).Sum(p => p.Value))),
+        Distribution.Of(rollouts.Select(r => (double)r.Gets)),
         Distribution.Of(rollouts.Select(r => (double)r.Total)));
 }
 
-internal sealed record MemoryReport(
-    double IdleMiB,
-    double IdleWindowSeconds,
-    long IdleWindowRequests,
-    int Objects,
-    IReadOnlyList<string>? NotHealthyOnFirstRelease,
-    double? ConvergedMiB,
-    double? PerObjectKiB,
-    double? ConvergedWindowSeconds,
-    IReadOnlyDictionary<string, long>? ConvergedWindowByVerb,
-    long? ConvergedWindowWrites,
-    double? PeakDuringRolloutsMiB);
+/// <summary>Operator RSS at rest with no object and with more and more converged objects, and what each object adds.</summary>
+internal sealed record MemoryReport(double IdleMiB, double IdleWindowSeconds, long IdleWindowRequests)
+{
+    public List<MemoryPoint> Converged { get; init; } = [];
+
+    public double? PeakDuringRolloutsMiB { get; init; }
+
+    /// <summary>A fresh operator over the largest number of converged objects (after the restart stage).</summary>
+    public double? RestartedMiB { get; init; }
+
+    /// <summary>RSS added per object between consecutive points (idle first), in KiB.</summary>
+    public IReadOnlyList<MemorySlope> Slopes
+    {
+        get
+        {
+            var points = Converged.OrderBy(p => p.Objects).Prepend(new MemoryPoint(0, IdleMiB, IdleWindowSeconds, IdleWindowRequests, 0, 0)).ToList();
+            return [.. points.Zip(points.Skip(1), (a, b) => new MemorySlope(a.Objects, b.Objects, Math.Round((b.MiB - a.MiB) * 1024 / (b.Objects - a.Objects), 1)))];
+        }
+    }
+}
+
+/// <param name="WindowRequests">Every request the operator sent over the window with every object converged (invariant I4: 0).</param>
+internal sealed record MemoryPoint(int Objects, double MiB, double WindowSeconds, long WindowRequests, long WindowWrites, int NotHealthy);
+
+internal sealed record MemorySlope(int FromObjects, int ToObjects, double KiBPerObject);
+
+internal sealed record BaselineReport(int Deployments, double? AllRolledOutSeconds, Distribution? PerDeploymentSeconds, IReadOnlyList<string> NotRolledOut);
 
 internal sealed record FleetReport(
     int Objects,
@@ -109,6 +145,24 @@ internal sealed record FleetReport(
     double? AllHealthySeconds,
     Distribution? PerObjectSeconds,
     IReadOnlyList<string> NotHealthy,
+    double? RatioToBaseline,
+    double? PerObjectMedianRatioToBaseline,
     double WritesPerObject,
+    double GetsPerObject,
     double RequestsPerObject,
+    double CpuSecondsPerRollout,
+    double ReconcilesPerRollout,
+    double ReconcilesPerSecond,
+    double MeanReconcileMilliseconds,
     IReadOnlyDictionary<string, long> RequestsByVerb);
+
+internal sealed record SaturationReport(
+    int Objects,
+    double? FirstReconcileSeconds,
+    double? AllReconciledSeconds,
+    double? ReconcilesPerSecond,
+    double MeanReconcileMilliseconds,
+    double CpuSecondsUntilReconciled,
+    IReadOnlyDictionary<string, long> RequestsUntilReconciled,
+    long WindowRequests,
+    double RestartedMiB);
