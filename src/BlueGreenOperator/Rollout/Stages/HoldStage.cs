@@ -40,7 +40,7 @@ internal static class HoldStage
             ? message
             : reason switch
             {
-                DegradedReasons.RolledBack => $"Revision {status.AbortedRevision} was rolled back; change the spec or use the retry action",
+                DegradedReasons.RolledBack => $"Rolled back to revision {status.ActiveRevision} on {status.ActiveColor}; revision {status.AbortedRevision} is aborted until the spec changes or a retry action",
                 DegradedReasons.SmokeTestsFailed => $"Revision {status.AbortedRevision} failed its smoke tests; change the spec or use the retry action",
                 DegradedReasons.ProgressDeadlineExceeded => $"Revision {status.AbortedRevision} did not make progress within {c.Strategy.ProgressDeadlineSeconds}s; change the spec or use the retry action",
                 _ => $"Revision {status.AbortedRevision} was aborted; change the spec or use the retry action",
