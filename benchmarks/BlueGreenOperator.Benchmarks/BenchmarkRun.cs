@@ -45,8 +45,10 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
             var idleStart = await op.ApiRequestsAsync(cancellationToken);
             await Task.Delay(IdleWindow, cancellationToken);
             var idleRequests = new ApiRequestCounts(await op.ApiRequestsAsync(cancellationToken)).Since(new ApiRequestCounts(idleStart));
-            Report.Memory = new MemoryReport(Math.Round(op.ResidentBytes() / MiB, 1), IdleWindow.TotalSeconds, idleRequests.Total);
-            logger.LogInformation("Idle operator: RSS {MiB} MiB", Report.Memory.IdleMiB);
+            Report.Memory = new MemoryReport(Math.Round(op.ResidentBytes() / MiB, 1), IdleWindow.TotalSeconds, idleRequests.Total) { IdleSplit = ResidentSplit.Of(op.ResidentSplit()) };
+            logger.LogInformation(
+                "Idle operator: RSS {MiB} MiB ({Anonymous} MiB anonymous, {File} MiB file-backed, {Shared} MiB shared)",
+                Report.Memory.IdleMiB, Report.Memory.IdleSplit.AnonymousMiB, Report.Memory.IdleSplit.FileMiB, Report.Memory.IdleSplit.SharedMiB);
 
             if (settings.Runs("switch"))
                 await MeasureSwitchesAsync(world, cancellationToken);
@@ -144,7 +146,7 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
         if (converged is null)
             return null;
         Report.Memory!.Converged.Add(new MemoryPoint(
-            converged.Objects, Math.Round(converged.ResidentBytes / MiB, 1), converged.WindowSeconds, converged.WindowRequests.Total, converged.WindowRequests.Writes, converged.NotHealthy.Count));
+            converged.Objects, Math.Round(converged.ResidentBytes / MiB, 1), ResidentSplit.Of(world.Operator.ResidentSplit()), converged.WindowSeconds, converged.WindowRequests.Total, converged.WindowRequests.Writes, converged.NotHealthy.Count));
         if (converged.NotHealthy.Count > 0)
             Report.Failures.Add(new StageFailure($"release up to {objects} objects", $"{converged.NotHealthy.Count} did not become Healthy: {string.Join("; ", converged.NotHealthy.Take(10))}"));
         return converged;
@@ -161,16 +163,7 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
                 return;
             var restartedMiB = Math.Round(sample.ResidentBytes / MiB, 1);
             Report.Memory = Report.Memory with { RestartedMiB = restartedMiB };
-            Report.Saturation = new SaturationReport(
-                objects,
-                Round(sample.FirstReconcileSeconds),
-                Round(sample.AllReconciledSeconds),
-                Round(sample.ReconcilesPerSecond),
-                Math.Round(sample.MeanReconcileMilliseconds, 2),
-                Math.Round(sample.CpuSecondsUntilReconciled, 2),
-                sample.RequestsUntilReconciled.ByVerb,
-                sample.WindowRequests.Total,
-                restartedMiB);
+            Report.Saturation = sample;
         }
         finally
         {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace BlueGreenOperator.Benchmarks.Measurements;
 
 /// <summary>A fresh operator facing N converged objects: every key is queued at once, the workers saturated.</summary>
+/// <param name="ReconcilesPerSecond">Reconciles counted from the last sample with none to the first with N, over that time: a lower bound of the workers' rate at saturation.</param>
 internal sealed record SaturationSample(
     int Objects,
     double? FirstReconcileSeconds,
@@ -37,6 +38,7 @@ internal sealed class RestartSaturation(BenchmarkWorld world, OperatorLaunch lau
         var op = Restarted = await OperatorProcess.StartAsync(launch, waitReady: false, cancellationToken);
         (TimeSpan At, double Count)? first = null;
         (TimeSpan At, double Count)? all = null;
+        var lastIdle = started; // The last sample before the first reconcile: with few objects all of them end within one sample.
         var deadline = started + TimeSpan.FromSeconds(120 + objects);
         while (all is null && RunClock.Now < deadline)
         {
@@ -52,6 +54,8 @@ internal sealed class RestartSaturation(BenchmarkWorld world, OperatorLaunch lau
             }
 
             var now = RunClock.Now;
+            if (count == 0)
+                lastIdle = now;
             if (count > 0 && first is null)
                 first = (now, count);
             if (count >= objects)
@@ -62,7 +66,7 @@ internal sealed class RestartSaturation(BenchmarkWorld world, OperatorLaunch lau
         var requests = new ApiRequestCounts(await op.ApiRequestsAsync(cancellationToken));
         var reconcileSeconds = await op.MetricAsync("bluegreen_reconcile_duration_seconds_sum", cancellationToken: cancellationToken);
         var reconciles = await op.MetricAsync("bluegreen_reconcile_duration_seconds_count", cancellationToken: cancellationToken);
-        double? rate = first is { } f && all is { } a && a.At > f.At ? (a.Count - f.Count) / (a.At - f.At).TotalSeconds : null;
+        double? rate = all is { } a ? a.Count / (a.At - lastIdle).TotalSeconds : null;
         world.Logger.LogInformation(
             "Restarted operator: first reconcile after {First:F1} s, {Objects} after {All:F1} s, {Rate:F0} reconciles/s, mean {Mean:F2} ms",
             (first?.At - started)?.TotalSeconds, objects, (all?.At - started)?.TotalSeconds, rate, reconciles > 0 ? 1000 * reconcileSeconds / reconciles : double.NaN);
@@ -74,13 +78,15 @@ internal sealed class RestartSaturation(BenchmarkWorld world, OperatorLaunch lau
         var window = new ApiRequestCounts(await op.ApiRequestsAsync(cancellationToken)).Since(windowStart);
         return new SaturationSample(
             objects,
-            (first?.At - started)?.TotalSeconds,
-            (all?.At - started)?.TotalSeconds,
-            rate,
-            reconciles > 0 ? 1000 * reconcileSeconds / reconciles : double.NaN,
-            cpu,
+            Round((first?.At - started)?.TotalSeconds, 1),
+            Round((all?.At - started)?.TotalSeconds, 1),
+            Round(rate, 1),
+            reconciles > 0 ? Math.Round(1000 * reconcileSeconds / reconciles, 2) : double.NaN,
+            Math.Round(cpu, 2),
             requests,
             window,
             op.ResidentBytes());
     }
+
+    static double? Round(double? value, int digits) => value is { } v ? Math.Round(v, digits) : null;
 }

@@ -30,7 +30,7 @@ internal sealed record BenchmarkReport
 
     public FleetReport? SimultaneousRollouts { get; set; }
 
-    public SaturationReport? Saturation { get; set; }
+    public SaturationSample? Saturation { get; set; }
 
     public List<StageFailure> Failures { get; } = [];
 }
@@ -114,6 +114,9 @@ internal sealed record RequestsReport(
 /// <summary>Operator RSS at rest with no object and with more and more converged objects, and what each object adds.</summary>
 internal sealed record MemoryReport(double IdleMiB, double IdleWindowSeconds, long IdleWindowRequests)
 {
+    /// <summary>The idle RSS split: anonymous (GC heap, stacks, native allocations), file-backed (mapped runtime and assemblies), shared (JIT code mapped twice).</summary>
+    public required ResidentSplit IdleSplit { get; init; }
+
     public List<MemoryPoint> Converged { get; init; } = [];
 
     public double? PeakDuringRolloutsMiB { get; init; }
@@ -126,14 +129,22 @@ internal sealed record MemoryReport(double IdleMiB, double IdleWindowSeconds, lo
     {
         get
         {
-            var points = Converged.OrderBy(p => p.Objects).Prepend(new MemoryPoint(0, IdleMiB, IdleWindowSeconds, IdleWindowRequests, 0, 0)).ToList();
+            var points = Converged.OrderBy(p => p.Objects).Prepend(new MemoryPoint(0, IdleMiB, IdleSplit, IdleWindowSeconds, IdleWindowRequests, 0, 0)).ToList();
             return [.. points.Zip(points.Skip(1), (a, b) => new MemorySlope(a.Objects, b.Objects, Math.Round((b.MiB - a.MiB) * 1024 / (b.Objects - a.Objects), 1)))];
         }
     }
 }
 
 /// <param name="WindowRequests">Every request the operator sent over the window with every object converged (invariant I4: 0).</param>
-internal sealed record MemoryPoint(int Objects, double MiB, double WindowSeconds, long WindowRequests, long WindowWrites, int NotHealthy);
+internal sealed record MemoryPoint(int Objects, double MiB, ResidentSplit Split, double WindowSeconds, long WindowRequests, long WindowWrites, int NotHealthy);
+
+internal sealed record ResidentSplit(double AnonymousMiB, double FileMiB, double SharedMiB)
+{
+    public static ResidentSplit Of((long AnonymousBytes, long FileBytes, long SharedBytes) bytes) =>
+        new(MiB(bytes.AnonymousBytes), MiB(bytes.FileBytes), MiB(bytes.SharedBytes));
+
+    static double MiB(long bytes) => Math.Round(bytes / 1048576.0, 1);
+}
 
 internal sealed record MemorySlope(int FromObjects, int ToObjects, double KiBPerObject);
 
@@ -155,14 +166,3 @@ internal sealed record FleetReport(
     double ReconcilesPerSecond,
     double MeanReconcileMilliseconds,
     IReadOnlyDictionary<string, long> RequestsByVerb);
-
-internal sealed record SaturationReport(
-    int Objects,
-    double? FirstReconcileSeconds,
-    double? AllReconciledSeconds,
-    double? ReconcilesPerSecond,
-    double MeanReconcileMilliseconds,
-    double CpuSecondsUntilReconciled,
-    IReadOnlyDictionary<string, long> RequestsUntilReconciled,
-    long WindowRequests,
-    double RestartedMiB);

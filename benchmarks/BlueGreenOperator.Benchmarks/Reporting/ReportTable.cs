@@ -48,10 +48,10 @@ internal static class ReportTable
 
         if (report.Memory is { } m)
         {
-            Single("operator RSS idle", m.IdleMiB, "MiB", $"no objects, after {Number(m.IdleWindowSeconds)} s; {m.IdleWindowRequests} requests meanwhile");
+            Single("operator RSS idle", m.IdleMiB, "MiB", $"no objects, after {Number(m.IdleWindowSeconds)} s; {m.IdleWindowRequests} requests meanwhile; {Split(m.IdleSplit)}");
             foreach (var point in m.Converged)
             {
-                Single($"operator RSS with {point.Objects} converged objects", point.MiB, "MiB", point.NotHealthy > 0 ? $"{point.NotHealthy} not Healthy" : "");
+                Single($"operator RSS with {point.Objects} converged objects", point.MiB, "MiB", point.NotHealthy > 0 ? $"{Split(point.Split)}; {point.NotHealthy} not Healthy" : Split(point.Split));
                 Single($"requests while {point.Objects} objects converged", point.WindowRequests, "req", $"over {Number(point.WindowSeconds)} s (invariant I4: 0); {point.WindowWrites} writes");
             }
 
@@ -81,9 +81,9 @@ internal static class ReportTable
         if (report.Saturation is { } t)
         {
             Single($"restart over {t.Objects} objects: first reconcile", t.FirstReconcileSeconds, "s", "after the process started");
-            Single($"restart over {t.Objects} objects: all reconciled", t.AllReconciledSeconds, "s", $"{string.Join(" ", t.RequestsUntilReconciled.Select(p => $"{p.Key}={p.Value}"))} meanwhile");
+            Single($"restart over {t.Objects} objects: all reconciled", t.AllReconciledSeconds, "s", $"{string.Join(" ", t.RequestsUntilReconciled.ByVerb.Select(p => $"{p.Key}={p.Value}"))} meanwhile");
             Single("reconciles per second at saturation", t.ReconcilesPerSecond, "1/s", $"every key queued at once; mean reconcile {Number(t.MeanReconcileMilliseconds)} ms");
-            Single($"requests while {t.Objects} objects converged after the restart", t.WindowRequests, "req", "over 20 s (invariant I4: 0)");
+            Single($"requests while {t.Objects} objects converged after the restart", t.WindowRequests.Total, "req", "over 20 s (invariant I4: 0)");
         }
 
         var header = new[] { "measure", "median", "p95", "n", "unit", "detail" };
@@ -101,6 +101,8 @@ internal static class ReportTable
             text.AppendLine(CultureInfo.InvariantCulture, $"FAILED {failure.Stage}: {failure.Error}");
         return text.ToString();
     }
+
+    static string Split(ResidentSplit split) => $"{Number(split.AnonymousMiB)} MiB anonymous, {Number(split.FileMiB)} MiB file-backed, {Number(split.SharedMiB)} MiB shared";
 
     static string Number(double? value) => value switch
     {

@@ -223,9 +223,17 @@ public sealed partial class OperatorProcess : IAsyncDisposable
         byVerb.Where(p => WriteVerbs.Contains(p.Key)).Sum(p => p.Value);
 
     /// <summary>Resident set size in bytes (VmRSS of /proc/PID/status).</summary>
-    public long ResidentBytes()
+    public long ResidentBytes() => StatusBytes("VmRSS:");
+
+    /// <summary>
+    /// The resident set split: anonymous memory (GC heap, stacks, native allocations), file-backed pages (the mapped
+    /// runtime and assemblies) and shared memory (the runtime maps its JIT code twice through it, writable and executable).
+    /// </summary>
+    public (long AnonymousBytes, long FileBytes, long SharedBytes) ResidentSplit() => (StatusBytes("RssAnon:"), StatusBytes("RssFile:"), StatusBytes("RssShmem:"));
+
+    long StatusBytes(string field)
     {
-        var line = File.ReadLines($"/proc/{Pid.ToString(CultureInfo.InvariantCulture)}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var line = File.ReadLines($"/proc/{Pid.ToString(CultureInfo.InvariantCulture)}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
         return 1024 * long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
