@@ -42,7 +42,7 @@ logger.LogInformation(
 // The weights are those of MODEL_VERSION; what the server calls them outside is the reported version.
 var signature = new ModelSignature(settings.ModelName, settings.ReportedVersion, IrisDataSet.FeatureCount, IrisDataSet.ClassCount);
 var model = new ServedModel(signature, training, settings.WrongPredictions);
-var readiness = new ModelReadiness(settings, training, TimeProvider.System);
+var readiness = new ModelReadiness(settings, WarmUpAsync(), TimeProvider.System);
 var metrics = new InferenceMetrics(settings);
 
 app.UseInferenceInstrumentation(metrics, new FaultInjection(settings), settings, logger);
@@ -52,6 +52,13 @@ app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version
 _ = LogTrainingAsync();
 await app.RunAsync();
 return Environment.ExitCode;
+
+async Task<TrainedModel> WarmUpAsync()
+{
+    var trained = await training;
+    model.WarmUp();
+    return trained;
+}
 
 async Task LogTrainingAsync()
 {

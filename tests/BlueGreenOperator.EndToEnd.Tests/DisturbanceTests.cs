@@ -304,6 +304,20 @@ public sealed class DisturbanceTests
         await rollout.WaitForServingAsync("v1");
         await KeepsAnsweringAsync(rollout, "v1", "while the write is refused");
 
+        // Back-pressure: the refused create is tried again with back-off; nothing that succeeded is repeated.
+        const string checks = "bluegreen_check_duration_seconds_count";
+        var checksBefore = await rollout.Operator.MetricAsync(checks);
+        var before = await rollout.Operator.ApiRequestsAsync();
+        await rollout.UntilAsync(
+            async () => (await rollout.Operator.ApiRequestsAsync()).GetValueOrDefault("POST") >= before.GetValueOrDefault("POST") + 3,
+            "three more tries of the refused create");
+        var after = await rollout.Operator.ApiRequestsAsync();
+        var checksAfter = await rollout.Operator.MetricAsync(checks);
+        long Delta(string verb) => after.GetValueOrDefault(verb) - before.GetValueOrDefault(verb);
+        TestContext.Out.WriteLine($"while refused: POST {Delta("POST")} (the create tried again, and Events), PUT {Delta("PUT")}, PATCH {Delta("PATCH")}, GET {Delta("GET")}, checks run {checksAfter - checksBefore}");
+        Delta("PUT").Should().Be(0, "status said it once; it is not written again on every try");
+        checksAfter.Should().Be(checksBefore, "no check runs again while the write is refused");
+
         await Kubectl.RunCheckedAsync("delete", "resourcequota", quotaName, "--namespace", rollout.Ns);
         await rollout.WaitForAsync(s => s.ActiveModelVersion == "v2", "the release to proceed once the quota is lifted", 120);
         await rollout.WaitForServingAsync("v2");

@@ -1,3 +1,5 @@
+using BlueGreenOperator.LocalCluster.Install;
+
 namespace BlueGreenOperator.Plugin.Tests;
 
 /// <summary>
@@ -9,7 +11,9 @@ internal static class InstalledPlugin
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static string? binDirectory;
 
-    public static string? Kubectl => RealProcess.FindOnPath("kubectl");
+    /// <summary>kubectl from PATH, else the one of the cached Kubernetes binaries (the local control plane's version).</summary>
+    public static string? Kubectl => RealProcess.FindOnPath("kubectl")
+        ?? (File.Exists(KubernetesBinaries.FromCache().Kubectl) ? KubernetesBinaries.FromCache().Kubectl : null);
 
     public static async Task<string> InstallAsync()
     {

@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using ModelServer.Iris;
 
 namespace ModelServer.Inference;
@@ -32,6 +34,19 @@ internal sealed class ServedModel(ModelSignature signature, Task<TrainedModel> t
                 : new OutputTensor(name, [rows, signature.ClassCount], "FP32", probabilities))
             .ToArray();
         return new InferenceResponse(signature.ModelName, signature.Version, batch.Id ?? Guid.NewGuid().ToString("N"), outputs);
+    }
+
+    /// <summary>
+    /// Runs one request through parsing, the model and the response encoding, so that the first request from outside
+    /// does not pay for compiling them: readiness waits for it, as model servers warm a model up before taking traffic.
+    /// </summary>
+    public void WarmUp()
+    {
+        var row = string.Join(", ", Enumerable.Repeat("0.5", signature.FeatureCount));
+        var body = Encoding.UTF8.GetBytes(
+            $$"""{"inputs": [{"name": "{{signature.InputName}}", "shape": [1, {{signature.FeatureCount}}], "datatype": "FP32", "data": [{{row}}]}]}""");
+        var response = Infer(InferenceRequestParser.Parse(body, signature));
+        JsonSerializer.SerializeToUtf8Bytes(response, ProtocolJsonContext.Readable.InferenceResponse);
     }
 
     public ModelMetadata Metadata() => new(
