@@ -77,6 +77,7 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
         using var activity = CheckTelemetry.Source.StartActivity($"check {check.Name}");
         activity?.SetTag("bluegreen.check.name", check.Name);
         activity?.SetTag("bluegreen.check.kind", kind.Label());
+        activity?.SetTag("bluegreen.check.probe", CheckTelemetry.ProbeOf(check));
         activity?.SetTag("bluegreen.color", color.Label());
         activity?.SetTag("k8s.pod.name", pod?.Pod);
 
@@ -99,7 +100,7 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
         activity?.SetTag("bluegreen.check.passed", passed);
         if (!passed)
             activity?.SetStatus(ActivityStatusCode.Error, failure);
-        CheckTelemetry.RecordDuration(check.Name, kind, passed, total.Elapsed);
+        CheckTelemetry.RecordDuration(check, kind, passed, total.Elapsed);
         if (!passed)
             logger.LogInformation("Check {Check} failed on {Pod}: {Reason}", check.Name, pod?.Pod ?? "(prometheus)", failure);
 
