@@ -27,6 +27,8 @@ internal sealed partial class OperatorProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    public int ProcessId => _process.Id;
+
     public string Identity { get; }
 
     public bool HasExited => _process.HasExited;

@@ -5,16 +5,16 @@ using BlueGreenOperator.Api;
 namespace BlueGreenOperator.Checks;
 
 /// <summary>Instant PromQL queries against the Prometheus the operator is configured with (none: analysis queries fail).</summary>
-public sealed class PrometheusClient(HttpClient http, Uri? baseAddress)
+public sealed class PrometheusClient(Uri? baseAddress)
 {
     public Uri? BaseAddress { get; } = baseAddress;
 
     /// <returns>Null when the query's first sample lies within [min, max], otherwise why not.</returns>
-    internal async Task<string?> AttemptAsync(PrometheusCheckSpec spec, CancellationToken ct)
+    internal async Task<string?> AttemptAsync(ProbeContext probe, PrometheusCheckSpec spec, CancellationToken ct)
     {
         if (BaseAddress is null)
             return "no Prometheus configured";
-        var sample = await QueryAsync(spec.Query, ct);
+        var sample = await QueryAsync(probe, spec.Query, ct);
         if (double.IsNaN(sample))
             return $"query returned NaN: {spec.Query}";
         var shown = sample.ToString("R", CultureInfo.InvariantCulture);
@@ -26,18 +26,18 @@ public sealed class PrometheusClient(HttpClient http, Uri? baseAddress)
     }
 
     /// <summary>The first sample of an instant query: <c>data.result[0].value[1]</c> of a vector, or a scalar's value.</summary>
-    public async Task<double> QueryAsync(string query, CancellationToken ct)
+    internal async Task<double> QueryAsync(ProbeContext probe, string query, CancellationToken ct)
     {
         if (BaseAddress is null)
             throw new InvalidOperationException("no Prometheus configured");
         var address = new Uri($"{BaseAddress.AbsoluteUri.TrimEnd('/')}/api/v1/query?query={Uri.EscapeDataString(query)}");
         using var request = new HttpRequestMessage(HttpMethod.Get, address);
-        var response = await ProbeResponse.SendAsync(http, request, ct);
+        using var response = await ProbeResponse.SendAsync(probe, request, ct);
         if ((int)response.Status != 200)
             throw new ProbeFailedException($"Prometheus answered {response.StatusMismatch(200)}");
         try
         {
-            using var document = JsonDocument.Parse(response.Body);
+            using var document = JsonDocument.Parse(response.Body, new JsonDocumentOptions { MaxDepth = 64 });
             return FirstSample(document.RootElement, query);
         }
         catch (JsonException ex)

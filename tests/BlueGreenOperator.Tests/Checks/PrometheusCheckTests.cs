@@ -35,7 +35,7 @@ public sealed class PrometheusCheckTests
         new() { Name = "success-rate", Prometheus = new PrometheusCheckSpec { Query = SuccessRate, Min = min, Max = max } };
 
     Task<CheckReport> AnalyseAsync(Uri? prometheusAddress, params CheckSpec[] checks) =>
-        Runner(prometheusAddress).RunAnalysisAsync(Color.Green, Revision, Pods(3), checks, CancellationToken.None);
+        Runner(prometheusAddress).RunAsync(Analysis(Pods(3), checks), CancellationToken.None);
 
     [Test]
     public async Task Should_pass_when_the_sample_lies_within_bounds_and_query_once_for_all_pods()

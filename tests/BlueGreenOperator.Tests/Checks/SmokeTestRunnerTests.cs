@@ -66,7 +66,7 @@ public sealed class SmokeTestRunnerTests
         model.Behaviour = new ModelBehaviour { Delay = TimeSpan.FromSeconds(30) };
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
-        var run = () => Runner().RunAsync(Color.Green, Revision, Pods(2), [Golden(model.Port, edit: c => c.TimeoutSeconds = 20)], cancel.Token);
+        var run = () => Runner().RunAsync(Smoke(Pods(2), Golden(model.Port, edit: c => c.TimeoutSeconds = 20)), cancel.Token);
 
         await run.Should().ThrowAsync<OperationCanceledException>();
     }
@@ -100,7 +100,7 @@ public sealed class SmokeTestRunnerTests
         metrics.Start();
         var pods = new[] { new CheckTarget("fraud-model-green-0", "127.0.0.1"), new CheckTarget("fraud-model-green-1", "::ffff:127.0.0.1") };
 
-        await Runner().RunAsync(Color.Green, Revision, pods, [Golden(model.Port)], CancellationToken.None);
+        await Runner().RunAsync(Smoke(pods, Golden(model.Port)), CancellationToken.None);
 
         var mine = spans.Where(s => s.OperationName == "check golden" && Equals(s.GetTagItem("bluegreen.color"), "green")).ToList();
         mine.Select(s => (s.GetTagItem("k8s.pod.name"), s.GetTagItem("bluegreen.check.passed")))
