@@ -1,9 +1,7 @@
 using System.Globalization;
 using BlueGreenOperator.Api;
-using BlueGreenOperator.LocalCluster;
 using BlueGreenOperator.Rollout;
 using FluentAssertions;
-using k8s;
 using NUnit.Framework;
 
 namespace BlueGreenOperator.EndToEnd.Tests.Tenancy;
@@ -53,17 +51,8 @@ public sealed class HostilePodMemoryTests
                 await Task.Delay(50);
             }
         });
-        var hostile = HostilePods.Rollout(name, Pods, pauseSeconds: 0.4, bytes, timeoutSeconds: 30);
-        hostile.Metadata.NamespaceProperty = rollout.Ns;
-        await ModelRollout.Client.CustomObjects.CreateNamespacedCustomObjectAsync(hostile, WellKnown.Group, WellKnown.Version, rollout.Ns, WellKnown.Plural);
-        var failed = await Eventually.WaitForAsync(
-            async ct =>
-            {
-                var current = await ModelRollout.Client.CustomObjects.GetNamespacedCustomObjectAsync<BlueGreenDeployment>(
-                    WellKnown.Group, WellKnown.Version, rollout.Ns, WellKnown.Plural, name, cancellationToken: ct);
-                return current.Status?.Phase == Phase.Degraded ? current : null;
-            },
-            TimeSpan.FromMinutes(3), $"release {name} to fail its smoke tests (operator log:\n{rollout.Operator.Log})");
+        await TenantObjects.CreateAsync(rollout.Ns, HostilePods.Rollout(name, Pods, pauseSeconds: 0.4, bytes, timeoutSeconds: 30));
+        var failed = await TenantObjects.WaitForPhaseAsync(rollout.Ns, name, Phase.Degraded, rollout.Operator);
         await sampling.CancelAsync();
         await sampler;
         return (failed, Interlocked.Read(ref peak));

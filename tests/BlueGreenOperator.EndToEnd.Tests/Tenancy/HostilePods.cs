@@ -1,6 +1,5 @@
 using System.Globalization;
 using BlueGreenOperator.Api;
-using k8s.Models;
 
 namespace BlueGreenOperator.EndToEnd.Tests.Tenancy;
 
@@ -11,8 +10,6 @@ namespace BlueGreenOperator.EndToEnd.Tests.Tenancy;
 /// </summary>
 internal static class HostilePods
 {
-    public const int Port = 8080;
-
     const string Script = """
         import http.server, sys, time
         pause, size = float(sys.argv[1]), int(sys.argv[2])
@@ -51,48 +48,12 @@ internal static class HostilePods
         http.server.ThreadingHTTPServer(('0.0.0.0', 8080), Hostile).serve_forever()
         """;
 
-    /// <summary>The hostile server's pod template: the local image table runs python for this image.</summary>
-    public static V1PodTemplateSpec Template(double pauseSeconds, int bytes) => new()
-    {
-        Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "hostile" } },
-        Spec = new V1PodSpec
-        {
-            TerminationGracePeriodSeconds = 1,
-            Containers =
-            [
-                new V1Container
-                {
-                    Name = "server",
-                    Image = "bluegreen.dev/busybox-http",
-                    Command = ["/usr/bin/python3", "-c", Script, pauseSeconds.ToString(CultureInfo.InvariantCulture), bytes.ToString(CultureInfo.InvariantCulture)],
-                    Ports = [new V1ContainerPort { ContainerPort = Port, Name = "http" }],
-                    ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/ready", Port = Port }, PeriodSeconds = 1 },
-                },
-            ],
-        },
-    };
-
-    /// <summary>A BlueGreenDeployment of <paramref name="replicas"/> hostile pods whose smoke tests read their bodies.</summary>
-    public static BlueGreenDeployment Rollout(string name, int replicas, double pauseSeconds, int bytes, int timeoutSeconds) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name },
-        Spec = new BlueGreenDeploymentSpec
-        {
-            Replicas = replicas,
-            Model = new ModelSpec { Name = "iris", Version = "hostile" },
-            Template = Template(pauseSeconds, bytes),
-            Service = new ServiceSpec { Name = name, Ports = [new ServicePortSpec { Name = "http", Port = 80, TargetPort = Port }] },
-            Strategy = new StrategySpec { ProgressDeadlineSeconds = 600 },
-            SmokeTests =
-            [
-                new CheckSpec
-                {
-                    Name = "golden",
-                    TimeoutSeconds = timeoutSeconds,
-                    // The example model server's golden prediction, on the same port.
-                    Inference = ModelRollout.Golden(),
-                },
-            ],
-        },
-    };
+    /// <summary>A BlueGreenDeployment of <paramref name="replicas"/> hostile pods whose smoke test reads their bodies.</summary>
+    public static BlueGreenDeployment Rollout(string name, int replicas, double pauseSeconds, int bytes, int timeoutSeconds) =>
+        PythonPods.Rollout(
+            name,
+            replicas,
+            PythonPods.Template(Script, [pauseSeconds.ToString(CultureInfo.InvariantCulture), bytes.ToString(CultureInfo.InvariantCulture)]),
+            // The example model server's golden prediction, on the same port.
+            [new CheckSpec { Name = "golden", TimeoutSeconds = timeoutSeconds, Inference = ModelRollout.Golden() }]);
 }
