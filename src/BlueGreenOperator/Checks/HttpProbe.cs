@@ -17,6 +17,7 @@ internal static class HttpProbe
             request.Content = new StringContent(spec.Body, Encoding.UTF8, IsJson(spec.Body) ? "application/json" : "text/plain");
         foreach (var (name, value) in spec.Headers ?? new Dictionary<string, string>())
             AddHeader(request, name, value);
+        probe.AddSecretHeaders(request, spec.SecretHeaders);
 
         using var response = await ProbeResponse.SendAsync(probe, request, ct);
         if ((int)response.Status != spec.ExpectStatus)

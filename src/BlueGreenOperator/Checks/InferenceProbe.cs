@@ -22,6 +22,7 @@ internal static class InferenceProbe
         {
             Content = new ByteArrayContent(RequestBody(spec)) { Headers = { ContentType = new("application/json") } },
         };
+        probe.AddSecretHeaders(request, spec.SecretHeaders);
         using var response = await ProbeResponse.SendAsync(probe, request, ct);
         if ((int)response.Status != 200)
             return response.StatusMismatch(200);

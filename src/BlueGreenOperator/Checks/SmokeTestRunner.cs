@@ -10,7 +10,8 @@ namespace BlueGreenOperator.Checks;
 /// Runs checks against every ready pod of one colour: pods in parallel, the checks of a pod in order,
 /// each check <c>repeat</c> times, every attempt must pass. Prometheus checks run once, not per pod.
 /// </summary>
-public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus, ILogger<SmokeTestRunner> logger, CheckLimits? limits = null) : ICheckRunner
+public sealed class SmokeTestRunner(
+    HttpClient http, PrometheusClient prometheus, ILogger<SmokeTestRunner> logger, CheckLimits? limits = null, ICheckSecrets? secrets = null) : ICheckRunner
 {
     public const int MaxParallelPods = 8;
 
@@ -50,7 +51,8 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
             return new CheckReport(color, revision, [], [], null, DateTime.UtcNow);
         }
 
-        var probe = new ProbeContext(http, _limits.MaxBodyBytes, Redactor.None);
+        // Secrets are read for this run only, from the object's own namespace; the values never leave the run.
+        var probe = new ProbeContext(http, _limits.MaxBodyBytes, await RunCredentials.ReadAsync(secrets, run.Namespace, checks, ct));
         var podChecks = checks.Where(c => c.Prometheus is null).ToList();
         var perPod = new IReadOnlyList<PodCheckResult>[pods.Count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelPods, CancellationToken = ct };

@@ -235,6 +235,8 @@ public static partial class SpecValidator
             if (expectation is null || string.IsNullOrWhiteSpace(expectation.Path))
                 errors.Add($"{at}.expectJson entries need a path");
         }
+
+        Checks.SecretHeaderRules.Validate(at + ".secretHeaders", http.SecretHeaders, http.Headers?.Keys, errors);
     }
 
     static void ValidateInference(string at, InferenceCheckSpec inference, List<string> errors)
@@ -242,6 +244,7 @@ public static partial class SpecValidator
         Range(at + ".port", inference.Port, 1, 65535, errors);
         if (string.IsNullOrWhiteSpace(inference.Model) || inference.Model.Contains('/'))
             errors.Add($"{at}.model must be a model name");
+        Checks.SecretHeaderRules.Validate(at + ".secretHeaders", inference.SecretHeaders, null, errors);
         var inputs = inference.Inputs ?? [];
         if (inputs.Count == 0)
             errors.Add($"{at}.inputs must hold at least one tensor");
