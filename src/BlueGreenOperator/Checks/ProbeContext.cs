@@ -1,10 +1,10 @@
 namespace BlueGreenOperator.Checks;
 
 /// <summary>
-/// What every attempt of one run shares: the client, the body limit, the run's credentials and, from them, the values
-/// to keep out of every message.
+/// What every attempt of one run shares: the namespace of the object it judges, the client, the body limit, the run's
+/// credentials and, from them, the values to keep out of every message.
 /// </summary>
-internal sealed record ProbeContext(HttpClient Http, int MaxBodyBytes, RunCredentials Credentials)
+internal sealed record ProbeContext(string Namespace, HttpClient Http, int MaxBodyBytes, RunCredentials Credentials)
 {
     public Redactor Redactor => Credentials.Redactor;
 

@@ -52,7 +52,7 @@ public sealed class SmokeTestRunner(
         }
 
         // Secrets are read for this run only, from the object's own namespace; the values never leave the run.
-        var probe = new ProbeContext(http, _limits.MaxBodyBytes, await RunCredentials.ReadAsync(secrets, run.Namespace, checks, ct));
+        var probe = new ProbeContext(run.Namespace, http, _limits.MaxBodyBytes, await RunCredentials.ReadAsync(secrets, run.Namespace, checks, ct));
         var podChecks = checks.Where(c => c.Prometheus is null).ToList();
         var perPod = new IReadOnlyList<PodCheckResult>[pods.Count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelPods, CancellationToken = ct };
@@ -139,7 +139,7 @@ public sealed class SmokeTestRunner(
             }
             else if (check.Prometheus is { } query)
             {
-                reason = await prometheus.AttemptAsync(probe, query, deadline.Token);
+                reason = await prometheus.AttemptAsync(probe, query, probe.Namespace, deadline.Token);
             }
             else
             {

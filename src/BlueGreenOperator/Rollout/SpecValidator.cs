@@ -73,6 +73,7 @@ public static partial class SpecValidator
             Range("spec.analysis.intervalSeconds", analysis.IntervalSeconds, 1, 3600, errors);
             Range("spec.analysis.failureLimit", analysis.FailureLimit, 1, 100, errors);
             ValidateChecks("spec.analysis.checks", analysis.Checks, allowPrometheus: true, errors);
+            Checks.Queries.PrometheusCheckRules.Validate("spec.analysis", analysis, resource.Metadata?.NamespaceProperty ?? "", errors);
         }
 
         return errors;
