@@ -23,7 +23,8 @@ internal sealed class KubernetesCheckSecrets(IKubernetes client) : ICheckSecrets
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Forbidden)
         {
-            throw new CheckSecretUnreadableException("the operator may not read it (403); the chart grants get on Secrets with checkCredentials.enabled");
+            throw new CheckSecretUnreadableException(
+                "the operator may not read it (403); the chart grants get on Secrets with checkCredentials.enabled, only on checkCredentials.secretNames when they are listed");
         }
         catch (HttpOperationException e)
         {

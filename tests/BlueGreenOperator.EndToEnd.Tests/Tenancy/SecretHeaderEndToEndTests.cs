@@ -75,7 +75,7 @@ public sealed class SecretHeaderEndToEndTests
         var results = failed.Status!.SmokeTests!.ToDictionary(r => r.Name);
         results["authorized"].Passed.Should().BeTrue("the pods got the Secret's value with its prefix: {0}", results["authorized"].Message);
         results["echoed"].Message.Should().Contain("you sent Authorization: Bearer [redacted]");
-        results["missing"].Message.Should().EndWith("header Authorization: Secret absent not found in namespace " + rollout.Ns);
+        results["missing"].Message.Should().EndWith("header Authorization: Secret model-token has no key absent");
         var everything = new[]
         {
             KubernetesJson.Serialize(await TenantObjects.GetAsync(rollout.Ns, "echo")),
@@ -88,6 +88,6 @@ public sealed class SecretHeaderEndToEndTests
     static SecretHeaderSpec Missing() => new()
     {
         Name = "Authorization",
-        ValueFrom = new HeaderValueSource { SecretKeyRef = new SecretKeyReference { Name = "absent", Key = "token" } },
+        ValueFrom = new HeaderValueSource { SecretKeyRef = new SecretKeyReference { Name = "model-token", Key = "absent" } },
     };
 }

@@ -23,7 +23,7 @@ internal sealed class ChartRbacTests
     private static readonly string[] LeaseRules =
     [
         "coordination.k8s.io/leases: create",
-        $"coordination.k8s.io/leases[{LeaseName}]: get,patch,update",
+        $"coordination.k8s.io/leases[{LeaseName}]: get,update",
     ];
 
     [Test]
