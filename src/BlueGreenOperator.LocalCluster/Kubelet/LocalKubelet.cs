@@ -17,6 +17,13 @@ namespace BlueGreenOperator.LocalCluster.Kubelet;
 public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, string logDirectory, ImageCatalog images, ILogger logger)
 {
     private const int PodCapacity = 250;
+
+    /// <summary>
+    /// Accelerators the node advertises as an extended resource, as a device plugin would: pods that ask for more
+    /// stay Pending with the scheduler's "Insufficient nvidia.com/gpu" (nothing here gives a process a device).
+    /// </summary>
+    public const string AcceleratorResource = "nvidia.com/gpu";
+    public const int AcceleratorCapacity = 2;
     private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
     private static readonly string[] NotReadyTaints = ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"];
 
@@ -137,6 +144,7 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
             ["cpu"] = new(Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)),
             ["memory"] = new($"{MemoryKibibytes().ToString(CultureInfo.InvariantCulture)}Ki"),
             ["pods"] = new(PodCapacity.ToString(CultureInfo.InvariantCulture)),
+            [AcceleratorResource] = new(AcceleratorCapacity.ToString(CultureInfo.InvariantCulture)),
         };
         var status = new V1NodeStatus
         {

@@ -136,6 +136,48 @@ public sealed class StrategySpec
 
     [JsonPropertyName("stabilizationSeconds")]
     public int StabilizationSeconds { get; set; } = 3600;
+
+    /// <summary>What a release does when pods of the new colour cannot be scheduled: Wait (the default) or Abort.</summary>
+    [JsonPropertyName("onInsufficientCapacity")]
+    public string OnInsufficientCapacity { get; set; } = CapacityPolicy.Wait;
+
+    /// <summary>With Wait: abort once pods could not be scheduled this long (unset: only the progress deadline bounds it).</summary>
+    [JsonPropertyName("insufficientCapacitySeconds")]
+    public int? InsufficientCapacitySeconds { get; set; }
+
+    /// <summary>Placement and size for the warm standby (cheaper capacity); applied once the old colour becomes the standby.</summary>
+    [JsonPropertyName("standby")]
+    public StandbyPlacementSpec? Standby { get; set; }
+}
+
+/// <summary>The values of strategy.onInsufficientCapacity.</summary>
+public static class CapacityPolicy
+{
+    public const string Wait = "Wait";
+    public const string Abort = "Abort";
+}
+
+/// <summary>
+/// Overrides of the pod template for the warm standby: not a new release. Its pods are made again when they apply and
+/// when a rollback restores the revision's own template.
+/// </summary>
+public sealed class StandbyPlacementSpec
+{
+    /// <summary>Replaces the template's nodeSelector, e.g. to move the standby to preemptible nodes.</summary>
+    [JsonPropertyName("nodeSelector")]
+    public IDictionary<string, string>? NodeSelector { get; set; }
+
+    /// <summary>Added to the template's tolerations.</summary>
+    [JsonPropertyName("tolerations")]
+    public IList<V1Toleration>? Tolerations { get; set; }
+
+    /// <summary>Replaces the template's affinity.</summary>
+    [JsonPropertyName("affinity")]
+    public V1Affinity? Affinity { get; set; }
+
+    /// <summary>Replaces the resources of every container, e.g. a smaller shape for the standby.</summary>
+    [JsonPropertyName("resources")]
+    public V1ResourceRequirements? Resources { get; set; }
 }
 
 /// <summary>One smoke test or analysis check: exactly one of http, inference or prometheus.</summary>
@@ -346,6 +388,14 @@ public sealed class BlueGreenDeploymentStatus
     [JsonPropertyName("phase")]
     public string? Phase { get; set; }
 
+    /// <summary>Pods of the serving colour (the scale subresource's status.replicas: what an autoscaler counts).</summary>
+    [JsonPropertyName("replicas")]
+    public int? Replicas { get; set; }
+
+    /// <summary>The label selector of the serving colour's pods (the scale subresource's selector: the standby is not in it).</summary>
+    [JsonPropertyName("selector")]
+    public string? Selector { get; set; }
+
     /// <summary>The colour the operator decided serves; the active Service is made to select it.</summary>
     [JsonPropertyName("activeColor")]
     public string? ActiveColor { get; set; }
@@ -394,6 +444,10 @@ public sealed class BlueGreenDeploymentStatus
     /// <summary>When the colour under test started progressing; the progress deadline counts from here.</summary>
     [JsonPropertyName("progressStartedAt")]
     public DateTime? ProgressStartedAt { get; set; }
+
+    /// <summary>Since when pods of the release under way cannot be scheduled (strategy.onInsufficientCapacity decides).</summary>
+    [JsonPropertyName("insufficientCapacitySince")]
+    public DateTime? InsufficientCapacitySince { get; set; }
 
     /// <summary>When the promote action was taken for the release under test.</summary>
     [JsonPropertyName("promotedAt")]

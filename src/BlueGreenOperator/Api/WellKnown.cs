@@ -23,6 +23,9 @@ public static class WellKnown
     /// <summary>On a colour's Deployment: the hash of its pod template as the API server stored it after the operator's write.</summary>
     public const string TemplateHashAnnotation = Group + "/template-hash";
 
+    /// <summary>On a colour's Deployment: written with the standby's placement overrides.</summary>
+    public const string StandbyPlacementAnnotation = Group + "/standby-placement";
+
     public const string ActionAnnotation = Group + "/action";
     public const string FieldManager = "bluegreen-operator";
 }

@@ -117,7 +117,10 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
             {
                 ["resourceVersion"] = resourceVersion,
                 ["labels"] = JsonNode.Parse(KubernetesJson.Serialize(desired.Metadata.Labels)),
-                ["annotations"] = new JsonObject(),
+                ["annotations"] = new JsonObject
+                {
+                    [WellKnown.StandbyPlacementAnnotation] = desired.Metadata.Annotations?.TryGetValue(WellKnown.StandbyPlacementAnnotation, out var placed) == true ? placed : null,
+                },
                 ["ownerReferences"] = JsonNode.Parse(KubernetesJson.Serialize(desired.Metadata.OwnerReferences)),
             },
             ["spec"] = new JsonObject

@@ -51,7 +51,8 @@ internal static class Observation
             status.Replicas ?? 0,
             status.UpdatedReplicas ?? 0,
             status.AvailableReplicas ?? 0,
-            intact);
+            intact,
+            annotations.TryGetValue(WellKnown.StandbyPlacementAnnotation, out var placed) && placed == "true");
     }
 
     public static ObservedService Service(V1Service service) => new(
@@ -78,7 +79,10 @@ internal static class Observation
             color,
             labels.TryGetValue(WellKnown.RevisionLabel, out var revision) ? revision : null,
             labels.TryGetValue(WellKnown.PodTemplateHashLabel, out var hash) ? hash : null,
-            IsReady(pod));
+            IsReady(pod),
+            pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled" && c.Status == "False" && c.Reason == "Unschedulable") is { } unschedulable
+                ? unschedulable.Message ?? "Unschedulable"
+                : null);
     }
 
     public static bool IsReady(V1Pod pod) =>

@@ -120,16 +120,17 @@ internal static class Convergence
     }
 
     /// <summary>Whether the decided colour has a ready pod of the decided template.</summary>
-    static bool ServesAny(PlanContext c, Color color, string? hash) =>
+    public static bool ServesAny(PlanContext c, Color color, string? hash) =>
         c.World.ReadyPods(color).Any(p => hash is null || p.PodTemplateHash == hash);
 
-    /// <summary>The pods the live Service selects: ready ones, all made from a template the operator tested and did not judge bad.</summary>
+    /// <summary>The pods the live Service selects: some ready, all made from a template the operator tested and did not judge bad.</summary>
     static bool ServesOnlyTested(PlanContext c, ObservedService service)
     {
         var status = c.Status;
-        var selected = Selected(c, service).Where(p => p.Ready).ToList();
+        // Every selected pod counts, ready or not: an untested one not ready yet takes traffic as soon as it is.
+        var selected = Selected(c, service).ToList();
         var tested = new[] { status.ActivePodTemplateHash, status.StandbyPodTemplateHash, status.TestedPodTemplateHash }.OfType<string>().ToHashSet(StringComparer.Ordinal);
-        return selected.Count > 0 && selected.All(p => p.PodTemplateHash is { } h && tested.Contains(h) && p.Revision != status.AbortedRevision);
+        return selected.Any(p => p.Ready) && selected.All(p => p.PodTemplateHash is { } h && tested.Contains(h) && p.Revision != status.AbortedRevision);
     }
 
     /// <summary>The pods of our colours a Service's selector picks.</summary>

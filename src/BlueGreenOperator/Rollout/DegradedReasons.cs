@@ -13,10 +13,11 @@ public static class DegradedReasons
     public const string ProgressDeadlineExceeded = "ProgressDeadlineExceeded";
     public const string Aborted = "Aborted";
     public const string RolledBack = "RolledBack";
+    public const string InsufficientCapacity = "InsufficientCapacity";
 
     public static readonly IReadOnlyList<string> All =
     [
         InvalidSpec, NameConflict, WriteRefused, TemplateLost, RollbackImpossible,
-        ReleaseAborted, SmokeTestsFailed, ProgressDeadlineExceeded, Aborted, RolledBack,
+        ReleaseAborted, SmokeTestsFailed, ProgressDeadlineExceeded, Aborted, RolledBack, InsufficientCapacity,
     ];
 }

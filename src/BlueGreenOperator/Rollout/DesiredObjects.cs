@@ -62,6 +62,8 @@ public static class DesiredObjects
         foreach (var (key, value) in labels)
             podLabels[key] = value;
         template.Metadata.Labels = podLabels;
+        if (step.Standby && resource.Spec.Strategy?.Standby is { } placement)
+            Place(template, placement);
 
         return new V1Deployment
         {
@@ -72,6 +74,7 @@ public static class DesiredObjects
                 Name = DeploymentName(resource, step.Color),
                 NamespaceProperty = resource.Metadata.NamespaceProperty,
                 Labels = labels,
+                Annotations = step.Standby ? new Dictionary<string, string> { [WellKnown.StandbyPlacementAnnotation] = "true" } : null,
                 OwnerReferences = [OwnerReference(resource)],
             },
             Spec = new V1DeploymentSpec
@@ -82,6 +85,23 @@ public static class DesiredObjects
                 ProgressDeadlineSeconds = resource.Spec.Strategy?.ProgressDeadlineSeconds ?? 600,
             },
         };
+    }
+
+    /// <summary>The standby's placement and size overrides on a copy of the revision's template (strategy.standby).</summary>
+    static void Place(V1PodTemplateSpec template, StandbyPlacementSpec placement)
+    {
+        var pod = template.Spec ??= new V1PodSpec();
+        if (placement.NodeSelector is { Count: > 0 } selector)
+            pod.NodeSelector = new Dictionary<string, string>(selector);
+        if (placement.Tolerations is { Count: > 0 } tolerations)
+            pod.Tolerations = [.. pod.Tolerations ?? [], .. tolerations];
+        if (placement.Affinity is { } affinity)
+            pod.Affinity = affinity;
+        if (placement.Resources is { } resources)
+        {
+            foreach (var container in pod.Containers ?? [])
+                container.Resources = KubernetesJson.Deserialize<V1ResourceRequirements>(KubernetesJson.Serialize(resources));
+        }
     }
 
     public static V1Service Service(BlueGreenDeployment resource, ServiceRole role, Color color, string? podTemplateHash)

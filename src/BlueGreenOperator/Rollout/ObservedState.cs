@@ -4,6 +4,7 @@ using k8s.Models;
 namespace BlueGreenOperator.Rollout;
 
 /// <summary>What the cluster says about one colour's Deployment.</summary>
+/// <param name="StandbyPlacement">The operator last wrote it with the standby's placement overrides.</param>
 /// <param name="TemplateIntact">
 /// The live pod template is the one the operator last wrote (its hash equals the operator's annotation) and the
 /// Deployment's labels are the operator's: false after a hand edit of template or labels.
@@ -18,7 +19,8 @@ public sealed record ObservedDeployment(
     int Replicas,
     int UpdatedReplicas,
     int AvailableReplicas,
-    bool TemplateIntact = true)
+    bool TemplateIntact = true,
+    bool StandbyPlacement = false)
 {
     /// <summary>The controller caught up and every desired pod runs the current template and is available.</summary>
     public bool IsRolledOut =>
@@ -33,7 +35,8 @@ public sealed record ObservedDeployment(
 
 /// <summary>A pod of one of our colours that is not terminating.</summary>
 /// <param name="PodTemplateHash">The Deployment controller's hash of the template the pod was made from.</param>
-public sealed record ObservedPod(string Name, Color Color, string? Revision, string? PodTemplateHash, bool Ready);
+/// <param name="Unschedulable">The scheduler's reason why the pod has no node yet (PodScheduled False, Unschedulable), if it has one.</param>
+public sealed record ObservedPod(string Name, Color Color, string? Revision, string? PodTemplateHash, bool Ready, string? Unschedulable = null);
 
 /// <summary>What the cluster says about a Service the operator owns.</summary>
 public sealed record ObservedService(string Name, IReadOnlyDictionary<string, string> Selector, IReadOnlyList<ServicePortSpec> Ports)

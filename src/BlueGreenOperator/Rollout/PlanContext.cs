@@ -56,6 +56,9 @@ internal sealed class PlanContext
     /// <summary>Why status says Degraded, when it does (the Degraded condition's reason).</summary>
     public string? DegradedReason { get; set; }
 
+    /// <summary>Why a release does not progress although nothing failed (the Progressing condition False), e.g. no capacity.</summary>
+    public (string Reason, string Message)? Stalled { get; set; }
+
     public string? RawAction { get; }
 
     public IReadOnlyList<RolloutEvent> Events => _events;

@@ -148,6 +148,11 @@ public static class RolloutPlanner
         var message = status.Message ?? phase;
 
         var active = ColorNames.Parse(status.ActiveColor);
+        // The scale subresource: what an autoscaler counts and selects is the serving colour alone (not the standby).
+        status.Replicas = active is { } scaled && c.Deployment(scaled) is { } current ? current.Replicas : 0;
+        status.Selector = active is { } selected
+            ? string.Join(",", DesiredObjects.Selector(c.Resource, selected, status.ActivePodTemplateHash).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"))
+            : null;
         var serving = active is { } color && c.Deployment(color) is { } d
             && c.World.ActiveService is { } service && service.SelectedColor == color
             && c.World.ReadyPods(color).Any(p => p.PodTemplateHash == status.ActivePodTemplateHash || status.ActivePodTemplateHash is null)
@@ -160,9 +165,12 @@ public static class RolloutPlanner
 
         var degraded = c.DegradedReason is not null || Phase.IsFailed(phase);
         var inProgress = !degraded && (Phase.IsBeforeSwitch(phase) || phase == Phase.Stabilizing);
-        StatusConditions.Set(conditions, StatusConditions.Progressing, inProgress,
-            inProgress ? phase : degraded ? c.DegradedReason ?? phase : "RolloutComplete",
-            message, generation, c.Now);
+        if (inProgress && c.Stalled is { } stalled)
+            StatusConditions.Set(conditions, StatusConditions.Progressing, false, stalled.Reason, stalled.Message, generation, c.Now);
+        else
+            StatusConditions.Set(conditions, StatusConditions.Progressing, inProgress,
+                inProgress ? phase : degraded ? c.DegradedReason ?? phase : "RolloutComplete",
+                message, generation, c.Now);
 
         StatusConditions.Set(conditions, StatusConditions.Degraded, degraded,
             degraded ? c.DegradedReason ?? (phase == Phase.RolledBack ? DegradedReasons.RolledBack : DegradedReasons.ReleaseAborted) : "AsExpected",

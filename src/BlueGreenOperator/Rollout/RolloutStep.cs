@@ -27,7 +27,8 @@ public sealed record Wait : RolloutStep
 /// whole (hand edits reverted) and its labels restored. The template comes from the spec when the revision is the
 /// spec's, otherwise from the revision's recorded template.
 /// </summary>
-public sealed record ApplyDeployment(Color Color, string Revision, string ModelVersion, int Replicas) : RolloutStep;
+/// <param name="Standby">With the standby's placement overrides (strategy.standby).</param>
+public sealed record ApplyDeployment(Color Color, string Revision, string ModelVersion, int Replicas, bool Standby = false) : RolloutStep;
 
 /// <summary>Change only the size of a colour's Deployment.</summary>
 public sealed record ScaleDeployment(Color Color, int Replicas) : RolloutStep

@@ -38,7 +38,8 @@ public sealed class ChartRbacTests
 
         done.Status!.ActiveColor.Should().Be("green");
         await rollout.WaitForServingAsync("v2");
-        (await rollout.DeploymentAsync("blue"))!.Spec.Replicas.Should().Be(0, "the old colour was torn down after stabilization");
+        // Healthy is written before the step that scales the released standby away (status first, then the write).
+        await rollout.UntilAsync(async () => (await rollout.DeploymentAsync("blue"))?.Spec.Replicas == 0, "the old colour torn down after stabilization");
         await rollout.WaitForEventsAsync("Switched", "Stabilized");
         var lease = await Admin.CoordinationV1.ReadNamespacedLeaseAsync(release.LeaseName, release.Namespace);
         lease.Spec.HolderIdentity.Should().NotBeNullOrEmpty("the operator leads through the Lease the chart grants in its own namespace");

@@ -26,7 +26,9 @@ public sealed class ApiRoundTripTests
         },
         "service": {"name": "fraud-model", "previewName": "fraud-model-test", "ports": [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}]},
         "strategy": {"autoPromote": false, "previewReplicas": 2, "progressDeadlineSeconds": 300, "scaleDownDelaySeconds": 10,
-          "standbyReplicas": 0, "stabilizationSeconds": 120},
+          "standbyReplicas": 0, "stabilizationSeconds": 120, "onInsufficientCapacity": "Abort", "insufficientCapacitySeconds": 30,
+          "standby": {"nodeSelector": {"node.bluegreen.dev/spot": "true"}, "tolerations": [{"key": "spot", "operator": "Exists", "effect": "NoSchedule"}],
+            "resources": {"requests": {"cpu": "100m"}}}},
         "smokeTests": [
           {"name": "ready", "http": {"port": 8080, "path": "/v2/health/ready", "method": "POST", "headers": {"X-Test": "1"},
             "body": "{}", "expectStatus": 204, "expectBodyContains": "ok", "expectJson": [{"path": "a.b", "equals": "c"}]},
@@ -39,7 +41,8 @@ public sealed class ApiRoundTripTests
           {"name": "errors", "prometheus": {"query": "sum(rate(x[1m]))", "min": 0, "max": 0.1}, "repeat": 1, "timeoutSeconds": 5}]}
       },
       "status": {
-        "observedGeneration": 4, "phase": "Stabilizing",
+        "observedGeneration": 4, "phase": "Stabilizing", "replicas": 3,
+        "selector": "app.kubernetes.io/instance=fraud-model,bluegreen.dev/color=green,pod-template-hash=5d4f", "insufficientCapacitySince": "2026-11-20T12:00:10Z",
         "activeColor": "green", "activeRevision": "8f1e2a44aa", "activeModelVersion": "2026-11-20",
         "previewColor": "blue", "previewRevision": "1111111111", "previewModelVersion": "2026-11-21",
         "standbyColor": "blue", "standbyRevision": "6c9d5f7bbb", "standbyModelVersion": "2026-11-01",

@@ -65,12 +65,17 @@ public sealed class RolloutSimulationTests
             "hand edit of a template", "hand edit of replicas", "hand edit of labels", "hand edit of the selector", "hand edit of Service ports",
             "write conflict (409)", "write refused (422)", "write failed (500)", "write response lost", "quota exhausted",
             "stale second writer", "stale read of the object", "object no longer decodes", "pod turned unready", "operator crash",
+            "capacity short",
         })
         {
             injected.GetValueOrDefault(kind).Should().BeGreaterThan(seeds.Length / 20, $"the runs must inject '{kind}'");
         }
 
-        foreach (var reason in new[] { "Switched", "RolledBack", "SmokeTestsFailed", "ProgressDeadlineExceeded", "SelectorRestored", "DeploymentRestored", "ServiceRestored", "WriteRefused", "DeploymentReverted" })
+        foreach (var reason in new[]
+        {
+            "Switched", "RolledBack", "SmokeTestsFailed", "ProgressDeadlineExceeded", "SelectorRestored", "DeploymentRestored",
+            "ServiceRestored", "WriteRefused", "DeploymentReverted", "InsufficientCapacity", "StandbyPlaced",
+        })
             events.GetValueOrDefault(reason).Should().BeGreaterThan(0, $"the runs must reach '{reason}'");
     }
 }

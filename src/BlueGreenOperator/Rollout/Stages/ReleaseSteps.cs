@@ -1,3 +1,5 @@
+using BlueGreenOperator.Api;
+
 namespace BlueGreenOperator.Rollout.Stages;
 
 /// <summary>
@@ -73,13 +75,40 @@ internal static class ReleaseSteps
         return new ApplyDeployment(color, c.Revision, c.Spec.Model.Version, size);
     }
 
-    /// <summary>Waits for the colour's pods to be available, up to the progress deadline.</summary>
+    /// <summary>
+    /// Waits for the colour's pods to be available, up to the progress deadline. Pods the scheduler cannot place are
+    /// said at once (C1), and strategy.onInsufficientCapacity decides whether to wait (C2) or abort (C3).
+    /// </summary>
     public static RolloutStep AwaitAvailable(PlanContext c, Color color, ObservedDeployment deployment)
     {
         var waiting = $"{deployment.AvailableReplicas}/{deployment.DesiredReplicas} available";
+        var status = c.Status;
+        var pending = c.World.Pods.Where(p => p.Color == color && p.Revision == c.Revision && p.Unschedulable is not null).ToList();
+        if (pending.Count > 0)
+        {
+            var shortage = $"{pending.Count} of {deployment.DesiredReplicas} pods of {color.Label()} cannot be scheduled: {pending[0].Unschedulable}";
+            if (status.InsufficientCapacitySince is null)
+            {
+                status.InsufficientCapacitySince = c.Now;
+                c.Event(EventKind.Warning, DegradedReasons.InsufficientCapacity, $"Revision {c.Revision}: {shortage}");
+            }
+
+            var bound = c.Strategy.InsufficientCapacitySeconds is { } seconds ? PlanContext.Utc(status.InsufficientCapacitySince.Value).AddSeconds(seconds) : (DateTime?)null;
+            if (c.Strategy.OnInsufficientCapacity == CapacityPolicy.Abort || (bound is { } end && c.Now >= end))
+                return Abort(c, color, DegradedReasons.InsufficientCapacity, $"Revision {c.Revision} on {color.Label()}: {shortage}");
+            if (bound is { } later)
+                c.Timer(later);
+            c.Stalled = (DegradedReasons.InsufficientCapacity, shortage);
+            waiting = $"{waiting}; {shortage}";
+        }
+        else
+        {
+            status.InsufficientCapacitySince = null;
+        }
+
         if (CheckDeadline(c, color, "was not available", $" ({waiting})") is { } abort)
             return abort;
-        c.Status.Message = $"Waiting for {color.Label()} at revision {c.Revision}: {waiting}";
+        status.Message = $"Waiting for {color.Label()} at revision {c.Revision}: {waiting}";
         return Wait.Instance;
     }
 
@@ -185,6 +214,7 @@ internal static class ReleaseSteps
         status.PreviewModelVersion = null;
         status.ProgressStartedAt = null;
         status.PromotedAt = null;
+        status.InsufficientCapacitySince = null;
         ResetTests(c);
     }
 

@@ -42,11 +42,12 @@ internal static class RollingBackStage
 
         c.Timer(deadline);
         var target = standby!.Value;
-        if (!usable || deployment!.DesiredReplicas < c.Replicas)
+        if (!usable || deployment!.DesiredReplicas < c.Replicas || deployment.StandbyPlacement)
         {
-            // B2: the standby back to full size (written again from its template if it was deleted or edited).
+            // B2: the standby back to full size, and to its revision's own template (written again if it was deleted or
+            // edited, or placed for a standby): the Service only ever selects pods of the tested template.
             status.Message = $"Rolling back revision {status.ActiveRevision}: bringing {target.Label()} (revision {status.StandbyRevision}) back to {c.Replicas} replicas";
-            return usable
+            return usable && !deployment!.StandbyPlacement
                 ? new ScaleDeployment(target, c.Replicas)
                 : new ApplyDeployment(target, status.StandbyRevision!, status.StandbyModelVersion ?? "", c.Replicas);
         }

@@ -69,11 +69,19 @@ internal static class StabilizingStage
 
             c.Event(EventKind.Warning, "StandbyRestored",
                 $"The standby Deployment {c.Resource.Metadata.Name}-{standby.Value.Label()} was {(deployment is null ? "deleted" : "edited by hand")}; written again from revision {status.StandbyRevision}");
-            var size = c.Now >= scaleDownAt ? c.Strategy.StandbyReplicas : c.Replicas;
-            return new ApplyDeployment(standby.Value, status.StandbyRevision!, status.StandbyModelVersion ?? "", size);
+            var warm = c.Now >= scaleDownAt;
+            return new ApplyDeployment(standby.Value, status.StandbyRevision!, status.StandbyModelVersion ?? "",
+                warm ? c.Strategy.StandbyReplicas : c.Replicas, Standby: warm && c.Strategy.Standby is not null);
         }
 
-        // S6: the end of stabilization: the standby is released; stage Steady scales it to 0.
+        // S6: the end of stabilization: the standby is released; stage Steady scales it to 0. Not while the serving
+        // colour has no ready pod of its template (deleted or emptied meanwhile): the standby stays until it does.
+        if (c.Now >= end && !Convergence.ServesAny(c, active, status.ActivePodTemplateHash))
+        {
+            status.Message = $"Revision {status.ActiveRevision} is past its stabilization period, but {active.Label()} has no ready pod; {standby.Value.Label()} stays the warm standby until it has";
+            return Wait.Instance;
+        }
+
         if (c.Now >= end)
         {
             c.Event(EventKind.Normal, "Stabilized", $"Revision {status.ActiveRevision} stabilized on {active.Label()}; {standby.Value.Label()} torn down");
@@ -86,6 +94,13 @@ internal static class StabilizingStage
         {
             c.Timer(scaleDownAt);
             return Wait.Instance;
+        }
+
+        // S8: after the scale-down delay the standby moves to its cheaper placement (strategy.standby), at its warm size.
+        if (c.Strategy.Standby is not null && !deployment.StandbyPlacement)
+        {
+            c.Event(EventKind.Normal, "StandbyPlaced", $"The standby {standby.Value.Label()} moves to its standby placement with {c.Strategy.StandbyReplicas} replicas");
+            return new ApplyDeployment(standby.Value, status.StandbyRevision!, status.StandbyModelVersion ?? "", c.Strategy.StandbyReplicas, Standby: true);
         }
 
         // S7: after the scale-down delay the standby shrinks to its warm size.

@@ -118,6 +118,20 @@ public sealed class AfterSwitchScenarios
     }
 
     [Test]
+    public void S6_Should_keep_the_standby_past_stabilization_while_the_serving_colour_has_no_ready_pod()
+    {
+        var world = Scenario.SwitchedToV2(s => s.Strategy.StabilizationSeconds = 60).After(61);
+        world.WithDeployment(Color.Green, world.Status.ActiveRevision!, "v2", 3, ready: 0);
+
+        var plan = world.Plan();
+
+        plan.Status.StandbyColor.Should().Be("blue", "the standby is the only colour with ready pods");
+        plan.Status.Phase.Should().Be(Phase.Stabilizing);
+        plan.Status.Message.Should().Contain("has no ready pod");
+        plan.Step.Should().NotBe(new ScaleDeployment(Color.Blue, 0));
+    }
+
+    [Test]
     public void S7_Should_shrink_the_standby_to_its_warm_size_after_the_scale_down_delay()
     {
         var world = Scenario.SwitchedToV2().After(30);

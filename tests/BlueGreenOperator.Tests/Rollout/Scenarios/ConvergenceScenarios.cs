@@ -66,6 +66,35 @@ public sealed class ConvergenceScenarios
     }
 
     [Test]
+    public void G2_Should_not_move_traffic_from_the_tested_standby_onto_a_serving_colour_without_ready_pods()
+    {
+        var world = Scenario.SwitchedToV2().After(5);
+        var v2 = world.Status.ActiveRevision!;
+        world.WithDeployment(Color.Green, v2, "v2", 3, ready: 0);
+        world.WithActive(Color.Blue, world.Status.StandbyPodTemplateHash);
+
+        var plan = world.Plan();
+
+        plan.Step.Should().NotBeOfType<PointService>("the hand-moved selector serves tested pods and green has none ready");
+        plan.Status.Message.Should().Contain("Waiting for green to have a ready pod");
+    }
+
+    [Test]
+    public void G2_Should_move_away_from_a_hand_selection_whose_untested_pods_are_not_ready_yet()
+    {
+        var world = Scenario.SwitchedToV2().After(5);
+        var v2 = world.Status.ActiveRevision!;
+        world.WithDeployment(Color.Green, v2, "v2", 3, ready: 0);
+        world.AddPod(Color.Blue, "v9", "h-untested", ready: false);
+        world.WithActive(Color.Blue, null);
+
+        var plan = world.Plan();
+
+        plan.Step.Should().Be(new PointService(ServiceRole.Active, Color.Green, world.Status.ActivePodTemplateHash),
+            "the untested pod would take traffic as soon as it is ready: promise 1 before promise 2");
+    }
+
+    [Test]
     public void G2_Should_carry_out_a_decided_switch_that_did_not_reach_the_Service()
     {
         var world = Scenario.ServingV1();

@@ -100,6 +100,26 @@ internal sealed class Scenario
         return this;
     }
 
+    /// <summary>The scheduler cannot place this pod.</summary>
+    public Scenario Unschedule(string pod, string why)
+    {
+        var index = _pods.FindIndex(p => p.Name == pod);
+        _pods[index] = _pods[index] with { Ready = false, Unschedulable = why };
+        return this;
+    }
+
+    /// <summary>Every pod of the colour made from another template (e.g. the standby's placement).</summary>
+    public Scenario ReplacePodHashes(Color color, string hash)
+    {
+        for (var i = 0; i < _pods.Count; i++)
+        {
+            if (_pods[i].Color == color)
+                _pods[i] = _pods[i] with { PodTemplateHash = hash };
+        }
+
+        return this;
+    }
+
     public ObservedService Service(Color color, string? hash) => new("svc",
         DesiredObjects.Selector(Resource, color, hash), [.. Resource.Spec.Service.Ports]);
 
@@ -163,6 +183,8 @@ internal sealed class Scenario
             {
                 case ApplyDeployment apply:
                     WithDeployment(apply.Color, apply.Revision, apply.ModelVersion, apply.Replicas);
+                    if (apply.Standby)
+                        Edit(apply.Color, d => d with { StandbyPlacement = true }).ReplacePodHashes(apply.Color, Hash(apply.Revision) + "-placed");
                     Templates.Add(apply.Revision);
                     break;
                 case ScaleDeployment scale:

@@ -52,6 +52,11 @@ internal sealed class SimRun
                 ScaleDownDelaySeconds = _random.Next(0, 20),
                 StabilizationSeconds = _random.Next(0, 60),
                 ProgressDeadlineSeconds = _random.Next(30, 90),
+                OnInsufficientCapacity = _random.NextDouble() < 0.3 ? CapacityPolicy.Abort : CapacityPolicy.Wait,
+                InsufficientCapacitySeconds = _random.NextDouble() < 0.5 ? _random.Next(5, 40) : null,
+                Standby = _random.NextDouble() < 0.3
+                    ? new StandbyPlacementSpec { NodeSelector = new Dictionary<string, string> { ["capacity"] = "spot" } }
+                    : null,
             };
             if (_random.NextDouble() < 0.6)
             {
@@ -397,7 +402,13 @@ internal sealed class SimRun
             Log($"undecodable until {_undecodableUntil}");
             Count("object no longer decodes");
         }
-        else if (roll < 0.070)
+        else if (roll < 0.072)
+        {
+            _world.CapacityShortUntil = _world.Now + _random.Next(3, 30);
+            Log($"capacity short until {_world.CapacityShortUntil}");
+            Count("capacity short");
+        }
+        else if (roll < 0.077)
         {
             var ready = _world.Deployments.Values.SelectMany(d => d.Pods).Where(_world.IsReady).ToList();
             if (ready.Count > 0)
@@ -548,7 +559,12 @@ internal sealed class SimRun
         }
     }
 
-    string Context() => $"seed {Seed} at tick {_world.Now} (replay: BLUEGREEN_SIM_SEED={Seed}); last events:\n  " + string.Join("\n  ", _world.Log.TakeLast(Verbose ? 400 : 30));
+    string Context() => $"seed {Seed} at tick {_world.Now} (replay: BLUEGREEN_SIM_SEED={Seed}); world: {Describe()}; last events:\n  " + string.Join("\n  ", _world.Log.TakeLast(Verbose ? 400 : 30));
+
+    string Describe() =>
+        $"active Service {(_world.Active is { } a ? string.Join(",", a.Selector.Values) : "none")}; "
+        + string.Join("; ", _world.Deployments.Values.Select(d =>
+            $"{d.Color} {d.Revision} {d.ModelVersion} {_world.TraitOf(d.TemplateKey, d.ModelVersion)} key {d.TemplateKey} desired {d.Desired} gen {d.ObservedGeneration}/{d.Generation} pods [{string.Join(" ", d.Pods.Select(p => $"{p.Hash}{(_world.IsReady(p) ? "+" : "-")}{(p.Unschedulable is null ? "" : "U")}@{p.ReadyAt}/{p.UnreadyUntil}"))}]"));
 
     void Fail(string why) => Assert.Fail($"{why}: {Context()}");
 }

@@ -26,6 +26,9 @@ internal sealed class SimPod(int id, string templateKey, string revision, int re
     public string Revision { get; } = revision;
     public int ReadyAt { get; set; } = readyAt;
     public int UnreadyUntil { get; set; }
+
+    /// <summary>The scheduler's reason why the pod has no node, while capacity is short.</summary>
+    public string? Unschedulable { get; set; }
 }
 
 /// <summary>A colour's Deployment: its live template (a key), what the operator's annotation says it wrote, size, pods.</summary>
@@ -37,6 +40,7 @@ internal sealed class SimDeployment(Color color)
     public string TemplateKey { get; set; } = "";
     public string AnnotatedKey { get; set; } = "";
     public bool LabelsIntact { get; set; } = true;
+    public bool StandbyPlacement { get; set; }
     public int Desired { get; set; }
     public long Generation { get; set; } = 1;
     public long ObservedGeneration { get; set; }
@@ -113,6 +117,9 @@ internal sealed class SimWorld
     /// <summary>Creates and scale-ups of Deployments are refused (a quota is exhausted) until this tick.</summary>
     public int QuotaUntil { get; set; } = -1;
 
+    /// <summary>New pods cannot be scheduled (no free accelerator) until this tick.</summary>
+    public int CapacityShortUntil { get; set; } = -1;
+
     public Action<string>? Violation { get; set; }
     public List<string> Log { get; } = [];
     public Dictionary<string, int> EventReasons { get; } = [];
@@ -124,7 +131,7 @@ internal sealed class SimWorld
 
     public string Revision => RevisionHash.Compute(Object.Spec);
 
-    public bool IsReady(SimPod pod) => pod.ReadyAt <= Now && pod.UnreadyUntil <= Now;
+    public bool IsReady(SimPod pod) => pod.Unschedulable is null && pod.ReadyAt <= Now && pod.UnreadyUntil <= Now;
 
     /// <summary>Replaces the object (a client's write): a new instance, so that views holding the old one stay as they were.</summary>
     public void Replace(Func<BlueGreenDeployment, BlueGreenDeployment> change)
@@ -189,8 +196,18 @@ internal sealed class SimWorld
             {
                 var trait = TraitOf(d.TemplateKey, d.ModelVersion);
                 var pod = new SimPod(++_nextPod, d.TemplateKey, d.Revision, trait == Trait.NeverReady ? int.MaxValue : Now + _random.Next(1, 12));
+                if (Now < CapacityShortUntil)
+                    pod.Unschedulable = "0/1 nodes are available: 1 Insufficient nvidia.com/gpu.";
                 current.Add(pod);
                 d.Pods.Add(pod);
+            }
+
+            foreach (var waiting in d.Pods.Where(p => p.Unschedulable is not null && Now >= CapacityShortUntil))
+            {
+                waiting.Unschedulable = null;
+                // A pod that was never going to be ready stays so; the others start their way to ready on their node now.
+                if (waiting.ReadyAt != int.MaxValue)
+                    waiting.ReadyAt = Math.Max(waiting.ReadyAt, Now + _random.Next(1, 12));
             }
 
             // Old pods go as new ones become ready, keeping at least desired - maxUnavailable ready.
@@ -211,7 +228,7 @@ internal sealed class SimWorld
     public ObservedWorld Observe() => new(
         Observe(Color.Blue), Observe(Color.Green),
         Observe(Active), Observe(Preview),
-        [.. Deployments.Values.SelectMany(d => d.Pods.Select(p => new ObservedPod(p.Name, d.Color, p.Revision, p.Hash, IsReady(p))))],
+        [.. Deployments.Values.SelectMany(d => d.Pods.Select(p => new ObservedPod(p.Name, d.Color, p.Revision, p.Hash, IsReady(p), p.Unschedulable)))],
         Templates.ToHashSet(StringComparer.Ordinal),
         null);
 
@@ -221,7 +238,7 @@ internal sealed class SimWorld
             return null;
         var current = d.Pods.Where(p => p.TemplateKey == d.TemplateKey).ToList();
         return new ObservedDeployment(color, d.Revision, d.ModelVersion, d.Desired, d.Generation, d.ObservedGeneration,
-            d.Pods.Count, current.Count, d.Pods.Count(IsReady), d.TemplateKey == d.AnnotatedKey && d.LabelsIntact);
+            d.Pods.Count, current.Count, d.Pods.Count(IsReady), d.TemplateKey == d.AnnotatedKey && d.LabelsIntact, d.StandbyPlacement && d.TemplateKey == d.AnnotatedKey);
     }
 
     ObservedService? Observe(SimService? service) => service is null
@@ -367,11 +384,14 @@ internal sealed class SimWorld
         CheckCapacityWrite(apply.Color, apply.Replicas, apply.Revision);
         if (!exists)
             Deployments[apply.Color] = d = new SimDeployment(apply.Color);
-        var changed = !exists || d!.TemplateKey != apply.Revision || d.Desired != apply.Replicas || !d.LabelsIntact || d.Revision != apply.Revision;
+        // The standby's placement is another template of the same revision (its pods get another pod-template-hash).
+        var key = apply.Standby ? apply.Revision + "~placed" : apply.Revision;
+        var changed = !exists || d!.TemplateKey != key || d.Desired != apply.Replicas || !d.LabelsIntact || d.Revision != apply.Revision;
         d!.Revision = apply.Revision;
         d.ModelVersion = apply.ModelVersion;
-        d.TemplateKey = apply.Revision;
-        d.AnnotatedKey = apply.Revision;
+        d.TemplateKey = key;
+        d.AnnotatedKey = key;
+        d.StandbyPlacement = apply.Standby;
         d.LabelsIntact = true;
         d.Desired = apply.Replicas;
         if (changed)
@@ -439,9 +459,11 @@ internal sealed class SimWorld
         var condemned = target.Where(p => Condemned.Contains(p.Revision)).ToList();
         if (condemned.Count > 0)
             Violation?.Invoke($"I7: the operator pointed the active Service at revision {condemned[0].Revision}, which was aborted or rolled back");
-        // Moving away from untested or judged pods is right even onto none (promise 1 before promise 2).
-        var before = Selected(current).Count(p => IsReady(p) && PassedHashes.Contains(p.Hash) && !Condemned.Contains(p.Revision));
-        if (before > 0 && target.Count(IsReady) == 0)
+        // Moving away from untested or judged pods is right even onto none (promise 1 before promise 2), also from a
+        // selection whose untested pods are not ready yet: they take traffic as soon as they are.
+        var selected = Selected(current).ToList();
+        var onlyTested = selected.All(p => PassedHashes.Contains(p.Hash) && !Condemned.Contains(p.Revision));
+        if (onlyTested && selected.Any(IsReady) && target.Count(IsReady) == 0)
             Violation?.Invoke("I1: the operator moved the active Service from ready tested pods to none");
     }
 
