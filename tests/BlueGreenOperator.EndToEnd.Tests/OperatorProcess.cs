@@ -27,6 +27,8 @@ internal sealed partial class OperatorProcess : IAsyncDisposable
 
     public int Port { get; }
 
+    public int ProcessId => _process.Id;
+
     public string Identity { get; }
 
     public bool HasExited => _process.HasExited;
@@ -40,7 +42,7 @@ internal sealed partial class OperatorProcess : IAsyncDisposable
         }
     }
 
-    /// <param name="kubeconfig">Whom the operator authenticates as; the cluster admin unless given.</param>
+    /// <param name="kubeconfig">Whom the operator authenticates as; unless given, the chart's ServiceAccount with the chart's RBAC for <paramref name="watchNamespace"/> (<see cref="Shipping.ChartIdentity"/>).</param>
     /// <param name="environment">Settings that replace the defaults below, as a Helm release would set them.</param>
     public static async Task<OperatorProcess> StartAsync(
         string watchNamespace,
@@ -59,11 +61,12 @@ internal sealed partial class OperatorProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["Operator__Kubeconfig"] = kubeconfig ?? EndToEndCluster.Kubeconfig;
+        start.Environment["Operator__Kubeconfig"] = kubeconfig ?? (await Shipping.ChartIdentity.ForAsync(watchNamespace)).Kubeconfig.Path;
         start.Environment["Operator__WatchNamespaces"] = watchNamespace;
         start.Environment["Operator__Workers"] = "4";
         start.Environment["Operator__LeaderElection__Enabled"] = leaderElection ? "true" : "false";
-        start.Environment["Operator__LeaderElection__LeaseNamespace"] = watchNamespace;
+        start.Environment["Operator__LeaderElection__LeaseName"] = Shipping.ChartIdentity.LeaseName;
+        start.Environment["Operator__LeaderElection__LeaseNamespace"] = watchNamespace.Split(',')[0];
         start.Environment["Operator__LeaderElection__LeaseDurationSeconds"] = "6";
         start.Environment["Operator__LeaderElection__RenewDeadlineSeconds"] = "4";
         start.Environment["Operator__LeaderElection__RetryPeriodSeconds"] = "1";
