@@ -3,8 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(etcd-server iproute2 lua5.1 python3 npm jq curl)
-commands=(etcd ip lua5.1 python3 npm jq curl)
+# prometheus: the end-to-end tests of namespace-scoped analysis start a real one on loopback.
+packages=(etcd-server iproute2 lua5.1 python3 npm jq curl prometheus)
+commands=(etcd ip lua5.1 python3 npm jq curl prometheus)
 missing=()
 for i in "${!commands[@]}"; do
   command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")

@@ -46,10 +46,16 @@ builder.Services.AddSingleton<IClusterState, ClusterState>();
 builder.Services.AddSingleton<IClusterWrites, ClusterAccess>();
 builder.Services.AddSingleton<ReconcileTrigger>();
 builder.Services.AddSingleton(_ => SmokeTestRunner.CreateHttpClient());
-builder.Services.AddSingleton(sp => new PrometheusClient(sp.GetRequiredService<HttpClient>(), string.IsNullOrEmpty(settings.PrometheusUrl) ? null : new Uri(settings.PrometheusUrl)));
+builder.Services.AddSingleton(_ => new PrometheusClient(string.IsNullOrEmpty(settings.PrometheusUrl) ? null : new Uri(settings.PrometheusUrl)));
+builder.Services.AddSingleton(CheckLimits.From(settings.CheckBodyLimitBytes));
+builder.Services.AddSingleton<ICheckSecrets, KubernetesCheckSecrets>();
 builder.Services.AddSingleton<ICheckRunner, SmokeTestRunner>();
 builder.Services.AddSingleton(sp => new CheckCoordinator(
-    sp.GetRequiredService<ICheckRunner>(), Math.Max(1, settings.CheckConcurrency), sp.GetRequiredService<ReconcileTrigger>().Wake));
+    sp.GetRequiredService<ICheckRunner>(),
+    Math.Max(1, settings.CheckConcurrency),
+    sp.GetRequiredService<ReconcileTrigger>().Wake,
+    settings.CheckConcurrencyPerNamespace > 0 ? settings.CheckConcurrencyPerNamespace : null,
+    sp.GetRequiredService<ILogger<CheckCoordinator>>()));
 builder.Services.AddSingleton<IReconciler, RolloutReconciler>();
 builder.Services.AddHostedService<OperatorService>();
 

@@ -16,6 +16,9 @@ public sealed class EndToEndCluster
 
     public static string Kubeconfig => SharedCluster.Current.KubeconfigPath;
 
+    /// <summary>The API server's audit log: every request of a ServiceAccount (see <see cref="ApiServerPolicies.Audit"/>).</summary>
+    public static string AuditLogPath => SharedCluster.Current.AuditLogPath;
+
     [OneTimeSetUp]
     public async Task StartAsync()
     {

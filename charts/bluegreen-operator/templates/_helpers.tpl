@@ -92,4 +92,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+{{- if .Values.checkCredentials.enabled }}
+# Check headers from Secrets: one Secret read by name when a run starts; no list, no watch.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+  {{- with .Values.checkCredentials.secretNames }}
+  resourceNames: {{ toJson . }}
+  {{- end }}
+{{- end }}
 {{- end }}

@@ -38,6 +38,13 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public string KubeconfigPath => Path.Combine(Directory, "kubeconfig");
 
+    /// <summary>
+    /// The API server's audit log (JSON lines, rotated beside it as <c>audit-*.log</c>): every request of a
+    /// ServiceAccount outside kube-system, at Metadata level (who, verb, resource, namespace, name, response code,
+    /// authorization decision), kept with the other logs when the cluster stops.
+    /// </summary>
+    public string AuditLogPath => Path.Combine(Directory, "logs", "audit.log");
+
     public PodNetwork Network => new(State);
 
     public IKubernetes CreateClient() =>
@@ -174,6 +181,8 @@ public sealed class LocalCluster : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(pki, "sa.key"), certificates.ServiceAccountKeyPem, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(pki, "sa.pub"), certificates.ServiceAccountPublicKeyPem, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(pki, "tokens.csv"), $"{token},admin,admin,\"system:masters\"\n", cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(pki, "audit-policy.yaml"), ApiServerPolicies.Audit, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(pki, "admission.yaml"), ApiServerPolicies.Admission, cancellationToken);
 
         var server = $"https://127.0.0.1:{State.ApiServerPort.ToString(CultureInfo.InvariantCulture)}";
         await File.WriteAllTextAsync(KubeconfigPath, Kubeconfig.Render(server, certificates.CaCertificatePem, token, $"bluegreen-{State.Prefix}"), cancellationToken);
@@ -298,7 +307,13 @@ public sealed class LocalCluster : IAsyncDisposable
                 $"--service-account-signing-key-file={Path.Combine(pki, "sa.key")}",
                 "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
                 $"--service-cluster-ip-range={ServiceClusterIpRange}",
-                "--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultTolerationSeconds,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota",
+                $"--enable-admission-plugins={string.Join(',', ApiServerPolicies.AdmissionPlugins)}",
+                $"--admission-control-config-file={Path.Combine(pki, "admission.yaml")}",
+                $"--audit-policy-file={Path.Combine(pki, "audit-policy.yaml")}",
+                $"--audit-log-path={AuditLogPath}",
+                "--audit-log-format=json",
+                "--audit-log-maxsize=256",
+                "--audit-log-maxbackup=20",
                 "--allow-privileged=true",
                 "--profiling=false",
                 $"--cert-dir={pki}",

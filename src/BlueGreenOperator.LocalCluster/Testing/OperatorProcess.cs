@@ -28,6 +28,9 @@ public sealed record OperatorLaunch(string OperatorDll, string Kubeconfig, strin
     /// <summary>The instance's name (HOSTNAME); <c>operator-PORT</c> when not given.</summary>
     public string? Identity { get; init; }
 
+    /// <summary>The Lease's name (the operator's default when not given); it lives in the first watched namespace.</summary>
+    public string? LeaseName { get; init; }
+
     public OperatorLogging Logging { get; init; } = OperatorLogging.Verbose;
 
     /// <summary>Settings that replace the defaults above (environment variables, e.g. <c>Operator__Workers</c>).</summary>
@@ -90,7 +93,9 @@ public sealed partial class OperatorProcess : IAsyncDisposable
         start.Environment["Operator__WatchNamespaces"] = launch.WatchNamespace;
         start.Environment["Operator__Workers"] = launch.Workers.ToString(CultureInfo.InvariantCulture);
         start.Environment["Operator__LeaderElection__Enabled"] = launch.LeaderElection ? "true" : "false";
-        start.Environment["Operator__LeaderElection__LeaseNamespace"] = launch.WatchNamespace;
+        if (launch.LeaseName is { } leaseName)
+            start.Environment["Operator__LeaderElection__LeaseName"] = leaseName;
+        start.Environment["Operator__LeaderElection__LeaseNamespace"] = launch.WatchNamespace.Split(',')[0];
         start.Environment["Operator__LeaderElection__LeaseDurationSeconds"] = "6";
         start.Environment["Operator__LeaderElection__RenewDeadlineSeconds"] = "4";
         start.Environment["Operator__LeaderElection__RetryPeriodSeconds"] = "1";

@@ -236,6 +236,45 @@ public sealed class HttpCheckSpec
     /// <summary>Fields of a JSON response that must equal the given values.</summary>
     [JsonPropertyName("expectJson")]
     public IList<JsonFieldExpectation>? ExpectJson { get; set; }
+
+    /// <summary>Headers whose values are read from a Secret of the object's namespace at each run; never written anywhere.</summary>
+    [JsonPropertyName("secretHeaders")]
+    public IList<SecretHeaderSpec>? SecretHeaders { get; set; }
+}
+
+/// <summary>A request header whose value comes from a Secret (<c>valueFrom.secretKeyRef</c>), as a container's env var does.</summary>
+public sealed class SecretHeaderSpec
+{
+    [Required]
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    /// <summary>Sent before the Secret's value, e.g. <c>"Bearer "</c>.</summary>
+    [JsonPropertyName("prefix")]
+    public string? Prefix { get; set; }
+
+    [Required]
+    [JsonPropertyName("valueFrom")]
+    public HeaderValueSource ValueFrom { get; set; } = new();
+}
+
+public sealed class HeaderValueSource
+{
+    [Required]
+    [JsonPropertyName("secretKeyRef")]
+    public SecretKeyReference SecretKeyRef { get; set; } = new();
+}
+
+/// <summary>One key of a Secret in the object's own namespace.</summary>
+public sealed class SecretKeyReference
+{
+    [Required]
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    [Required]
+    [JsonPropertyName("key")]
+    public string Key { get; set; } = "";
 }
 
 public sealed class JsonFieldExpectation
@@ -270,6 +309,10 @@ public sealed class InferenceCheckSpec
 
     [JsonPropertyName("expectOutputs")]
     public IList<ExpectedOutputSpec> ExpectOutputs { get; set; } = [];
+
+    /// <summary>Headers whose values are read from a Secret of the object's namespace at each run; never written anywhere.</summary>
+    [JsonPropertyName("secretHeaders")]
+    public IList<SecretHeaderSpec>? SecretHeaders { get; set; }
 }
 
 public sealed class InferenceTensorSpec

@@ -7,29 +7,33 @@ namespace BlueGreenOperator.Checks;
 /// <summary>One attempt of an HTTP check against one pod.</summary>
 internal static class HttpProbe
 {
+    static readonly JsonDocumentOptions Json = new() { MaxDepth = 64 };
+
     /// <returns>Null when the response is what the check expects, otherwise why not.</returns>
-    public static async Task<string?> AttemptAsync(HttpClient http, HttpCheckSpec spec, Uri address, CancellationToken ct)
+    public static async Task<string?> AttemptAsync(ProbeContext probe, HttpCheckSpec spec, Uri address, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(ParseMethod(spec.Method), address);
         if (spec.Body is not null)
             request.Content = new StringContent(spec.Body, Encoding.UTF8, IsJson(spec.Body) ? "application/json" : "text/plain");
         foreach (var (name, value) in spec.Headers ?? new Dictionary<string, string>())
             AddHeader(request, name, value);
+        probe.AddSecretHeaders(request, spec.SecretHeaders);
 
-        var response = await ProbeResponse.SendAsync(http, request, ct);
+        using var response = await ProbeResponse.SendAsync(probe, request, ct);
         if ((int)response.Status != spec.ExpectStatus)
             return response.StatusMismatch(spec.ExpectStatus);
-        if (spec.ExpectBodyContains is { Length: > 0 } needle && !response.Body.Contains(needle, StringComparison.Ordinal))
+        if (spec.ExpectBodyContains is { Length: > 0 } needle && !response.Contains(needle))
             return $"body does not contain \"{needle}\"; body: {response.Excerpt}";
-        return spec.ExpectJson is { Count: > 0 } fields ? CompareFields(response, fields) : null;
+        return spec.ExpectJson is { Count: > 0 } fields ? CompareFields(probe, response, fields) : null;
     }
 
-    static string? CompareFields(ProbeResponse response, IList<JsonFieldExpectation> fields)
+    static string? CompareFields(ProbeContext probe, ProbeResponse response, IList<JsonFieldExpectation> fields)
     {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(response.Body);
+            // Parsed in place: the document indexes the response's bytes, it does not copy them.
+            document = JsonDocument.Parse(response.Body, Json);
         }
         catch (JsonException ex)
         {
@@ -43,7 +47,7 @@ internal static class HttpProbe
                     return $"expectJson {field.Path}: no such field; body: {response.Excerpt}";
                 var actual = JsonFieldPath.TextOf(value);
                 if (!string.Equals(actual, field.EqualTo, StringComparison.Ordinal))
-                    return $"expectJson {field.Path}: expected \"{field.EqualTo}\", actual \"{ProbeResponse.Shorten(actual, ProbeResponse.ExcerptChars)}\"";
+                    return $"expectJson {field.Path}: expected \"{field.EqualTo}\", actual \"{probe.Redactor.Shorten(actual, ProbeResponse.ExcerptChars)}\"";
             }
         }
         return null;

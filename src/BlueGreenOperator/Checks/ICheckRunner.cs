@@ -6,5 +6,8 @@ namespace BlueGreenOperator.Checks;
 /// <summary>Runs checks of one kind against pods of one colour and reports every result.</summary>
 public interface ICheckRunner
 {
-    Task<CheckReport> RunAsync(CheckKind kind, Color color, string revision, IReadOnlyList<CheckTarget> pods, IReadOnlyList<CheckSpec> checks, CancellationToken ct);
+    Task<CheckReport> RunAsync(CheckRun run, CancellationToken ct);
 }
+
+/// <summary>One run: the checks of one kind of one object (in <paramref name="Namespace"/>) against pods of one colour at one revision.</summary>
+public sealed record CheckRun(string Namespace, CheckKind Kind, Color Color, string Revision, IReadOnlyList<CheckTarget> Pods, IReadOnlyList<CheckSpec> Checks);

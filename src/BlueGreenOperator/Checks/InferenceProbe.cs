@@ -16,20 +16,21 @@ internal static class InferenceProbe
             : $"/v2/models/{Uri.EscapeDataString(spec.Model)}/versions/{Uri.EscapeDataString(spec.ModelVersion)}/infer";
 
     /// <returns>Null when every expected output matches, otherwise why not.</returns>
-    public static async Task<string?> AttemptAsync(HttpClient http, InferenceCheckSpec spec, Uri address, CancellationToken ct)
+    public static async Task<string?> AttemptAsync(ProbeContext probe, InferenceCheckSpec spec, Uri address, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, address)
         {
             Content = new ByteArrayContent(RequestBody(spec)) { Headers = { ContentType = new("application/json") } },
         };
-        var response = await ProbeResponse.SendAsync(http, request, ct);
+        probe.AddSecretHeaders(request, spec.SecretHeaders);
+        using var response = await ProbeResponse.SendAsync(probe, request, ct);
         if ((int)response.Status != 200)
             return response.StatusMismatch(200);
 
         Dictionary<string, List<double>> outputs;
         try
         {
-            outputs = ParseOutputs(response.Body);
+            outputs = ParseOutputs(response.Body.Span);
         }
         catch (JsonException ex)
         {
@@ -43,7 +44,7 @@ internal static class InferenceProbe
         foreach (var expected in spec.ExpectOutputs)
         {
             if (!outputs.TryGetValue(expected.Name, out var actual))
-                return $"output \"{expected.Name}\" missing; outputs: [{string.Join(", ", outputs.Keys)}]";
+                return $"output \"{expected.Name}\" missing; outputs: [{probe.Redactor.Shorten(string.Join(", ", outputs.Keys), ProbeResponse.ExcerptChars)}]";
             if (actual.Count != expected.Data.Count)
                 return $"output \"{expected.Name}\": expected {expected.Data.Count} values {Show(expected.Data)}, actual {actual.Count} values {Show(actual)}";
             for (var i = 0; i < actual.Count; i++)
@@ -93,50 +94,131 @@ internal static class InferenceProbe
         return buffer.ToArray();
     }
 
-    static Dictionary<string, List<double>> ParseOutputs(string body)
+    /// <summary>
+    /// Reads <c>outputs[].name</c> and <c>outputs[].data</c> straight from the response's bytes with a forward-only
+    /// reader: no document is built, every other field is skipped.
+    /// </summary>
+    static Dictionary<string, List<double>> ParseOutputs(ReadOnlySpan<byte> body)
     {
-        using var document = JsonDocument.Parse(body);
-        if (document.RootElement.ValueKind != JsonValueKind.Object
-            || !document.RootElement.TryGetProperty("outputs", out var outputs)
-            || outputs.ValueKind != JsonValueKind.Array)
-            throw new ProbeFailedException("inference response has no \"outputs\" array");
-
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
         var byName = new Dictionary<string, List<double>>(StringComparer.Ordinal);
-        foreach (var output in outputs.EnumerateArray())
+        var sawOutputs = false;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            throw new ProbeFailedException("inference response has no \"outputs\" array");
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (output.ValueKind != JsonValueKind.Object
-                || !output.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
-                throw new ProbeFailedException("inference response has an output without a name");
-            var values = new List<double>();
-            if (output.TryGetProperty("data", out var data))
-                Flatten(data, name.GetString()!, values);
-            byName[name.GetString()!] = values;
+            var isOutputs = reader.ValueTextEquals("outputs"u8);
+            reader.Read();
+            if (!isOutputs)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            if (reader.TokenType != JsonTokenType.StartArray)
+                throw new ProbeFailedException("inference response has no \"outputs\" array");
+            sawOutputs = true;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                var (name, values) = ReadOutput(ref reader);
+                byName[name] = values;
+            }
         }
-        return byName;
+
+        // Anything after the root object is malformed JSON; the reader throws on it.
+        while (reader.Read())
+        {
+        }
+
+        return sawOutputs ? byName : throw new ProbeFailedException("inference response has no \"outputs\" array");
     }
 
-    /// <summary>OIP v2 allows row-major nested arrays as well as flat data.</summary>
-    static void Flatten(JsonElement data, string output, List<double> into)
+    static (string Name, List<double> Values) ReadOutput(ref Utf8JsonReader reader)
     {
-        switch (data.ValueKind)
+        if (reader.TokenType != JsonTokenType.StartObject)
+            throw new ProbeFailedException("inference response has an output without a name");
+        string? name = null;
+        var values = new List<double>();
+        JsonTokenType? badData = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            case JsonValueKind.Array:
-                foreach (var item in data.EnumerateArray())
-                    Flatten(item, output, into);
-                break;
-            case JsonValueKind.Number:
-                into.Add(data.GetDouble());
-                break;
-            case JsonValueKind.True:
+            if (reader.ValueTextEquals("name"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.String)
+                    throw new ProbeFailedException("inference response has an output without a name");
+                name = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("data"u8))
+            {
+                reader.Read();
+                values.Clear();
+                badData = Flatten(ref reader, values);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (name is null)
+            throw new ProbeFailedException("inference response has an output without a name");
+        if (badData is { } kind)
+            throw new ProbeFailedException($"output \"{name}\" holds {Describe(kind)} data, not numbers or booleans");
+        return (name, values);
+    }
+
+    /// <summary>
+    /// OIP v2 allows row-major nested arrays as well as flat data: the reader stands on the value of <c>data</c>.
+    /// Returns the first token that is not a number or boolean.
+    /// </summary>
+    static JsonTokenType? Flatten(ref Utf8JsonReader reader, List<double> into)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+            return Take(ref reader, into);
+        JsonTokenType? bad = null;
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndArray && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.EndArray)
+                continue;
+            var token = Take(ref reader, into);
+            bad ??= token;
+        }
+
+        return bad;
+    }
+
+    static JsonTokenType? Take(ref Utf8JsonReader reader, List<double> into)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number:
+                // A literal double cannot hold is no prediction: NaN fails every tolerance (an overflow reads as infinity).
+                into.Add(reader.TryGetDouble(out var value) ? value : double.NaN);
+                return null;
+            case JsonTokenType.True:
                 into.Add(1);
-                break;
-            case JsonValueKind.False:
+                return null;
+            case JsonTokenType.False:
                 into.Add(0);
-                break;
+                return null;
+            case JsonTokenType.StartObject:
+                reader.Skip();
+                return JsonTokenType.StartObject;
             default:
-                throw new ProbeFailedException($"output \"{output}\" holds {data.ValueKind.ToString().ToLowerInvariant()} data, not numbers or booleans");
+                return reader.TokenType;
         }
     }
+
+    static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "object",
+        JsonTokenType.String => "string",
+        JsonTokenType.Null => "null",
+        _ => token.ToString().ToLowerInvariant(),
+    };
 
     static string Show(IEnumerable<double> values)
     {

@@ -10,19 +10,29 @@ namespace BlueGreenOperator.Checks;
 /// Runs checks against every ready pod of one colour: pods in parallel, the checks of a pod in order,
 /// each check <c>repeat</c> times, every attempt must pass. Prometheus checks run once, not per pod.
 /// </summary>
-public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus, ILogger<SmokeTestRunner> logger) : ICheckRunner
+public sealed class SmokeTestRunner(
+    HttpClient http, PrometheusClient prometheus, ILogger<SmokeTestRunner> logger, CheckLimits? limits = null, ICheckSecrets? secrets = null) : ICheckRunner
 {
     public const int MaxParallelPods = 8;
 
     const int DefaultTimeoutSeconds = 5;
 
-    /// <summary>The client checks share: no proxy (pod IPs are only reachable directly), pooled connections, bounded connect.</summary>
+    readonly CheckLimits _limits = limits ?? new CheckLimits();
+
+    /// <summary>
+    /// The client checks share: no proxy (pod IPs are only reachable directly), no redirects, no cookies, no
+    /// decompression, small response headers, pooled connections, bounded connect; a response not read to its end
+    /// closes its connection rather than being drained.
+    /// </summary>
     public static HttpClient CreateHttpClient(TimeSpan? connectTimeout = null) =>
         new(new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
             UseCookies = false,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+            MaxResponseHeadersLength = 16,
+            MaxResponseDrainSize = 0,
             ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(3),
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
@@ -32,22 +42,17 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
             Timeout = Timeout.InfiniteTimeSpan,
         };
 
-    /// <summary>Smoke tests: before the switch, against the colour under test.</summary>
-    public Task<CheckReport> RunAsync(Color color, string revision, IReadOnlyList<CheckTarget> pods, IReadOnlyList<CheckSpec> checks, CancellationToken ct) =>
-        RunAsync(CheckKind.Smoke, color, revision, pods, checks, ct);
-
-    /// <summary>Analysis: after the switch, against the active colour.</summary>
-    public Task<CheckReport> RunAnalysisAsync(Color color, string revision, IReadOnlyList<CheckTarget> pods, IReadOnlyList<CheckSpec> checks, CancellationToken ct) =>
-        RunAsync(CheckKind.Analysis, color, revision, pods, checks, ct);
-
-    public async Task<CheckReport> RunAsync(CheckKind kind, Color color, string revision, IReadOnlyList<CheckTarget> pods, IReadOnlyList<CheckSpec> checks, CancellationToken ct)
+    public async Task<CheckReport> RunAsync(CheckRun run, CancellationToken ct)
     {
+        var (kind, color, revision, pods, checks) = (run.Kind, run.Color, run.Revision, run.Pods, run.Checks);
         if (pods.Count == 0)
         {
             logger.LogWarning("No ready {Color} pod at revision {Revision} to run {Kind} checks against", color.Label(), revision, kind.Label());
             return new CheckReport(color, revision, [], [], null, DateTime.UtcNow);
         }
 
+        // Secrets are read for this run only, from the object's own namespace; the values never leave the run.
+        var probe = new ProbeContext(run.Namespace, http, _limits.MaxBodyBytes, await RunCredentials.ReadAsync(secrets, run.Namespace, checks, ct));
         var podChecks = checks.Where(c => c.Prometheus is null).ToList();
         var perPod = new IReadOnlyList<PodCheckResult>[pods.Count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelPods, CancellationToken = ct };
@@ -55,13 +60,13 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
         {
             var results = new List<PodCheckResult>(podChecks.Count);
             foreach (var check in podChecks)
-                results.Add(await RunCheckAsync(kind, color, check, pods[index], token));
+                results.Add(await RunCheckAsync(probe, kind, color, check, pods[index], token));
             perPod[index] = results;
         });
 
         var all = perPod.SelectMany(results => results).ToList();
         foreach (var check in checks.Where(c => c.Prometheus is not null))
-            all.Add(await RunCheckAsync(kind, color, check, null, ct));
+            all.Add(await RunCheckAsync(probe, kind, color, check, null, ct));
 
         var hashes = pods.Select(p => p.PodTemplateHash).Distinct().ToList();
         var report = new CheckReport(color, revision, all, [.. pods.Select(p => p.Pod)], hashes is [{ } hash] ? hash : null, DateTime.UtcNow);
@@ -72,11 +77,12 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
         return report;
     }
 
-    async Task<PodCheckResult> RunCheckAsync(CheckKind kind, Color color, CheckSpec check, CheckTarget? pod, CancellationToken ct)
+    async Task<PodCheckResult> RunCheckAsync(ProbeContext probe, CheckKind kind, Color color, CheckSpec check, CheckTarget? pod, CancellationToken ct)
     {
         using var activity = CheckTelemetry.Source.StartActivity($"check {check.Name}");
         activity?.SetTag("bluegreen.check.name", check.Name);
         activity?.SetTag("bluegreen.check.kind", kind.Label());
+        activity?.SetTag("bluegreen.check.probe", CheckTelemetry.ProbeOf(check));
         activity?.SetTag("bluegreen.color", color.Label());
         activity?.SetTag("k8s.pod.name", pod?.Pod);
 
@@ -86,7 +92,7 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
         string? failure = null;
         for (var attempt = 1; attempt <= attempts && failure is null; attempt++)
         {
-            var (reason, elapsedMs) = await AttemptAsync(check, pod, ct);
+            var (reason, elapsedMs) = await AttemptAsync(probe, check, pod, ct);
             worstMs = Math.Max(worstMs, elapsedMs);
             if (reason is null && check.MaxLatencyMs is { } max && check.Prometheus is null && elapsedMs > max)
                 reason = $"latency {elapsedMs} ms over maxLatencyMs {max}";
@@ -95,11 +101,14 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
         }
         total.Stop();
 
+        // A pod may echo a credential back: nothing of it reaches status, Events, logs or traces.
+        if (failure is not null)
+            failure = probe.Redactor.Apply(failure);
         var passed = failure is null;
         activity?.SetTag("bluegreen.check.passed", passed);
         if (!passed)
             activity?.SetStatus(ActivityStatusCode.Error, failure);
-        CheckTelemetry.RecordDuration(check.Name, kind, passed, total.Elapsed);
+        CheckTelemetry.RecordDuration(check, kind, passed, total.Elapsed);
         if (!passed)
             logger.LogInformation("Check {Check} failed on {Pod}: {Reason}", check.Name, pod?.Pod ?? "(prometheus)", failure);
 
@@ -108,7 +117,7 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
     }
 
     /// <returns>Why the attempt failed (null: it passed) and how long it took.</returns>
-    async Task<(string? Reason, long ElapsedMs)> AttemptAsync(CheckSpec check, CheckTarget? pod, CancellationToken ct)
+    async Task<(string? Reason, long ElapsedMs)> AttemptAsync(ProbeContext probe, CheckSpec check, CheckTarget? pod, CancellationToken ct)
     {
         var seconds = check.TimeoutSeconds > 0 ? check.TimeoutSeconds : DefaultTimeoutSeconds;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -121,16 +130,16 @@ public sealed class SmokeTestRunner(HttpClient http, PrometheusClient prometheus
             if (check.Http is { } httpCheck)
             {
                 address = Target(pod, httpCheck.Port, httpCheck.Path);
-                reason = await HttpProbe.AttemptAsync(http, httpCheck, address, deadline.Token);
+                reason = await HttpProbe.AttemptAsync(probe, httpCheck, address, deadline.Token);
             }
             else if (check.Inference is { } inference)
             {
                 address = Target(pod, inference.Port, InferenceProbe.InferPath(inference));
-                reason = await InferenceProbe.AttemptAsync(http, inference, address, deadline.Token);
+                reason = await InferenceProbe.AttemptAsync(probe, inference, address, deadline.Token);
             }
             else if (check.Prometheus is { } query)
             {
-                reason = await prometheus.AttemptAsync(query, deadline.Token);
+                reason = await prometheus.AttemptAsync(probe, query, probe.Namespace, deadline.Token);
             }
             else
             {

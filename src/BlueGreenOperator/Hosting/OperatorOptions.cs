@@ -15,6 +15,12 @@ internal sealed class OperatorOptions
     /// <summary>Check runs (smoke tests, analysis) at once across all objects; they run beside the workers, not on them.</summary>
     public int CheckConcurrency { get; set; } = 8;
 
+    /// <summary>Check runs of one namespace at once; 0: a quarter of <see cref="CheckConcurrency"/> (at least 1).</summary>
+    public int CheckConcurrencyPerNamespace { get; set; }
+
+    /// <summary>The largest response body a check reads; a larger one fails the attempt.</summary>
+    public int CheckBodyLimitBytes { get; set; } = Checks.CheckLimits.DefaultBodyBytes;
+
     /// <summary>A kubeconfig file; empty uses KUBECONFIG, then the in-cluster service account, then ~/.kube/config.</summary>
     public string Kubeconfig { get; set; } = "";
 

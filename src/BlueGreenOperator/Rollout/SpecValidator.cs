@@ -73,6 +73,7 @@ public static partial class SpecValidator
             Range("spec.analysis.intervalSeconds", analysis.IntervalSeconds, 1, 3600, errors);
             Range("spec.analysis.failureLimit", analysis.FailureLimit, 1, 100, errors);
             ValidateChecks("spec.analysis.checks", analysis.Checks, allowPrometheus: true, errors);
+            Checks.Queries.PrometheusCheckRules.Validate("spec.analysis", analysis, resource.Metadata?.NamespaceProperty ?? "", errors);
         }
 
         return errors;
@@ -235,6 +236,8 @@ public static partial class SpecValidator
             if (expectation is null || string.IsNullOrWhiteSpace(expectation.Path))
                 errors.Add($"{at}.expectJson entries need a path");
         }
+
+        Checks.SecretHeaderRules.Validate(at + ".secretHeaders", http.SecretHeaders, http.Headers?.Keys, errors);
     }
 
     static void ValidateInference(string at, InferenceCheckSpec inference, List<string> errors)
@@ -242,6 +245,7 @@ public static partial class SpecValidator
         Range(at + ".port", inference.Port, 1, 65535, errors);
         if (string.IsNullOrWhiteSpace(inference.Model) || inference.Model.Contains('/'))
             errors.Add($"{at}.model must be a model name");
+        Checks.SecretHeaderRules.Validate(at + ".secretHeaders", inference.SecretHeaders, null, errors);
         var inputs = inference.Inputs ?? [];
         if (inputs.Count == 0)
             errors.Add($"{at}.inputs must hold at least one tensor");

@@ -106,14 +106,15 @@ public sealed class MalformedObjectTests
         return JsonNode.Parse(KubernetesJson.Serialize(model))!.AsObject();
     }
 
-    static JsonObject Undecodable(string name)
+    /// <summary>An object the CRD's schema accepts and the operator cannot decode: its pod affinity is a string.</summary>
+    internal static JsonObject Undecodable(string name)
     {
         var body = Valid(name);
         body["spec"]!["template"]!["spec"]!["affinity"] = new JsonObject { ["nodeAffinity"] = "x" };
         return body;
     }
 
-    static async Task CreateRawAsync(string ns, string name, JsonObject body)
+    internal static async Task CreateRawAsync(string ns, string name, JsonObject body)
     {
         body["metadata"]!["name"] = name;
         body["metadata"]!["namespace"] = ns;
@@ -122,7 +123,7 @@ public sealed class MalformedObjectTests
     }
 
     /// <summary>Waits for Degraded with an InvalidSpec condition naming the decoder's path, read as raw JSON (the typed client cannot read the object).</summary>
-    static Task WaitReportedAsync(string ns, string name) => Eventually.UntilAsync(
+    internal static Task WaitReportedAsync(string ns, string name) => Eventually.UntilAsync(
         async ct =>
         {
             var raw = (JsonElement)await ModelRollout.Client.CustomObjects.GetNamespacedCustomObjectAsync(WellKnown.Group, WellKnown.Version, ns, WellKnown.Plural, name, ct);

@@ -23,7 +23,7 @@ internal sealed class ChartRbacTests
     private static readonly string[] LeaseRules =
     [
         "coordination.k8s.io/leases: create",
-        $"coordination.k8s.io/leases[{LeaseName}]: get,patch,update",
+        $"coordination.k8s.io/leases[{LeaseName}]: get,update",
     ];
 
     [Test]
@@ -96,6 +96,23 @@ internal sealed class ChartRbacTests
             rule.Verbs.Should().NotContain(["*", "escalate", "bind", "impersonate", "deletecollection"]);
             rule.ApiGroups.Should().NotContain("*");
             rule.NonResourceURLs.Should().BeNullOrEmpty();
+        }
+    }
+
+    [TestCase()]
+    [TestCase("--set", "watchNamespaces={ml-serving,ml-staging}")]
+    public async Task Should_grant_only_get_on_secrets_and_only_when_check_credentials_are_enabled(params string[] scope)
+    {
+        var off = await HelmCli.RenderAsync(scope);
+        var any = await HelmCli.RenderAsync([.. scope, "--set", "checkCredentials.enabled=true"]);
+        var named = await HelmCli.RenderAsync([.. scope, "--set", "checkCredentials.enabled=true", "--set", "checkCredentials.secretNames={model-token}"]);
+
+        off.AllRules.Should().NotContain(rule => rule.Resources.Contains("secrets"));
+        foreach (var (chart, expected) in new[] { (any, "/secrets: get"), (named, "/secrets[model-token]: get") })
+        {
+            var grants = chart.All<V1ClusterRole>().Select(r => r.Rules).Concat(chart.All<V1Role>().Where(r => !r.Metadata.Name.EndsWith("-leader-election", StringComparison.Ordinal)).Select(r => r.Rules)).ToList();
+            grants.Should().NotBeEmpty();
+            grants.Should().AllSatisfy(rules => Describe(rules).Should().BeEquivalentTo([.. WatchRules, expected], "every watched scope gets the same one extra rule"));
         }
     }
 

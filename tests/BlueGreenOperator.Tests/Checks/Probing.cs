@@ -13,8 +13,17 @@ internal static class Probing
     /// <summary>The check tests' one shared client, as the operator shares one.</summary>
     public static readonly HttpClient Client = SmokeTestRunner.CreateHttpClient(TimeSpan.FromSeconds(2));
 
-    public static SmokeTestRunner Runner(Uri? prometheus = null) =>
-        new(Client, new PrometheusClient(Client, prometheus), NullLogger<SmokeTestRunner>.Instance);
+    /// <summary>The namespace check runs of these tests belong to.</summary>
+    public const string Namespace = "ml-serving";
+
+    public static SmokeTestRunner Runner(Uri? prometheus = null, CheckLimits? limits = null) =>
+        new(Client, new PrometheusClient(prometheus), NullLogger<SmokeTestRunner>.Instance, limits);
+
+    public static CheckRun Smoke(IReadOnlyList<CheckTarget> pods, params CheckSpec[] checks) =>
+        new(Namespace, CheckKind.Smoke, Color.Green, Revision, pods, checks);
+
+    public static CheckRun Analysis(IReadOnlyList<CheckTarget> pods, params CheckSpec[] checks) =>
+        new(Namespace, CheckKind.Analysis, Color.Green, Revision, pods, checks);
 
     public static IReadOnlyList<CheckTarget> Pods(int count, string ip = "127.0.0.1") =>
         [.. Enumerable.Range(0, count).Select(i => new CheckTarget($"fraud-model-green-{i}", ip))];
@@ -44,5 +53,5 @@ internal static class Probing
     }
 
     public static Task<CheckReport> RunAsync(IReadOnlyList<CheckTarget> pods, params CheckSpec[] checks) =>
-        Runner().RunAsync(Color.Green, Revision, pods, checks, CancellationToken.None);
+        Runner().RunAsync(Smoke(pods, checks), CancellationToken.None);
 }

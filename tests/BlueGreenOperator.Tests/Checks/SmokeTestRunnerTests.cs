@@ -66,7 +66,7 @@ public sealed class SmokeTestRunnerTests
         model.Behaviour = new ModelBehaviour { Delay = TimeSpan.FromSeconds(30) };
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
-        var run = () => Runner().RunAsync(Color.Green, Revision, Pods(2), [Golden(model.Port, edit: c => c.TimeoutSeconds = 20)], cancel.Token);
+        var run = () => Runner().RunAsync(Smoke(Pods(2), Golden(model.Port, edit: c => c.TimeoutSeconds = 20)), cancel.Token);
 
         await run.Should().ThrowAsync<OperationCanceledException>();
     }
@@ -100,14 +100,46 @@ public sealed class SmokeTestRunnerTests
         metrics.Start();
         var pods = new[] { new CheckTarget("fraud-model-green-0", "127.0.0.1"), new CheckTarget("fraud-model-green-1", "::ffff:127.0.0.1") };
 
-        await Runner().RunAsync(Color.Green, Revision, pods, [Golden(model.Port)], CancellationToken.None);
+        await Runner().RunAsync(Smoke(pods, Golden(model.Port)), CancellationToken.None);
 
         var mine = spans.Where(s => s.OperationName == "check golden" && Equals(s.GetTagItem("bluegreen.color"), "green")).ToList();
         mine.Select(s => (s.GetTagItem("k8s.pod.name"), s.GetTagItem("bluegreen.check.passed")))
             .Should().BeEquivalentTo(new[] { ((object?)"fraud-model-green-0", (object?)true), ("fraud-model-green-1", false) });
         mine.Single(s => Equals(s.GetTagItem("bluegreen.check.passed"), false)).Status.Should().Be(ActivityStatusCode.Error);
-        durations.Where(d => Equals(d.Tags["check"], "golden")).Select(d => (d.Tags["kind"], d.Tags["outcome"]))
+        mine.Should().OnlyContain(s => Equals(s.GetTagItem("bluegreen.check.name"), "golden"));
+        var golden = durations.Where(d => Equals(d.Tags["probe"], "inference")).ToList();
+        golden.Select(d => (d.Tags["kind"], d.Tags["outcome"]))
             .Should().BeEquivalentTo(new[] { ((object?)"smoke", (object?)"pass"), ("smoke", "fail") });
-        durations.Should().OnlyContain(d => d.Seconds > 0);
+        golden.Should().OnlyContain(d => d.Seconds > 0 && d.Tags.Keys.Order().SequenceEqual(new[] { "kind", "outcome", "probe" }));
+    }
+
+    [Test]
+    public async Task Should_label_check_durations_only_from_bounded_sets_whatever_the_check_names()
+    {
+        await using var model = await ModelServer.StartAsync();
+        var tagSets = new HashSet<string>();
+        using var metrics = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == BlueGreenOperator.Runtime.OperatorTelemetry.Name && instrument.Name == "bluegreen.check.duration")
+                    listener.EnableMeasurementEvents(instrument);
+            },
+        };
+        metrics.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            var set = string.Join(",", tags.ToArray().OrderBy(t => t.Key).Select(t => $"{t.Key}={t.Value}"));
+            lock (tagSets) tagSets.Add(set);
+        });
+        metrics.Start();
+        var checks = Enumerable.Range(0, 40)
+            .Select(i => Http($"tenant-chosen-{i}", new HttpCheckSpec { Port = model.Port, Path = i % 2 == 0 ? "/v2/health/ready" : "/v2/health/live" }))
+            .ToArray();
+
+        await RunAsync(Pods(1), checks);
+
+        var mine = tagSets.Where(s => s.Contains("probe=http", StringComparison.Ordinal)).ToList();
+        mine.Should().BeEquivalentTo("kind=smoke,outcome=fail,probe=http", "kind=smoke,outcome=pass,probe=http");
+        tagSets.Should().NotContain(s => s.Contains("tenant-chosen", StringComparison.Ordinal));
     }
 }

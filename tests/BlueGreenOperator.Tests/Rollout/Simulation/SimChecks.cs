@@ -19,11 +19,11 @@ internal sealed class SimChecks(SimWorld world, Random random) : ICheckRunner
 
     public bool Busy => _running.Count > 0;
 
-    public Task<CheckReport> RunAsync(CheckKind kind, Color color, string revision, IReadOnlyList<CheckTarget> pods, IReadOnlyList<CheckSpec> checks, CancellationToken ct)
+    public Task<CheckReport> RunAsync(CheckRun run, CancellationToken ct)
     {
         Runs++;
         var done = new TaskCompletionSource<CheckReport>();
-        _running.Add((world.Now + random.Next(0, 4), () => Judge(kind, color, revision, pods), done));
+        _running.Add((world.Now + random.Next(0, 4), () => Judge(run.Kind, run.Color, run.Revision, run.Pods), done));
         return done.Task;
     }
 
