@@ -28,7 +28,11 @@ internal static class CacheShapes
         Status = new V1PodStatus
         {
             PodIP = pod.Status?.PodIP,
-            Conditions = pod.Status?.Conditions?.Where(c => c.Type == "Ready").Select(c => new V1PodCondition { Type = c.Type, Status = c.Status }).ToList(),
+            // Ready, and the scheduler's refusal (PodScheduled False, Unschedulable) with its words for InsufficientCapacity.
+            Conditions = pod.Status?.Conditions?
+                .Where(c => c.Type == "Ready" || c.Type == "PodScheduled" && c.Status == "False")
+                .Select(c => new V1PodCondition { Type = c.Type, Status = c.Status, Reason = c.Type == "Ready" ? null : c.Reason, Message = c.Type == "Ready" ? null : c.Message })
+                .ToList(),
         },
     };
 
@@ -52,8 +56,12 @@ internal static class CacheShapes
                 : null,
         };
         shaped.Metadata.Generation = deployment.Metadata.Generation;
-        if (deployment.Metadata.Annotations?.TryGetValue(WellKnown.TemplateHashAnnotation, out var recorded) == true)
-            shaped.Metadata.Annotations = new Dictionary<string, string> { [WellKnown.TemplateHashAnnotation] = recorded };
+        // The operator's own annotations: the template hash it wrote, and whether the template carries the standby placement.
+        var kept = deployment.Metadata.Annotations?
+            .Where(a => a.Key is WellKnown.TemplateHashAnnotation or WellKnown.StandbyPlacementAnnotation)
+            .ToDictionary(a => a.Key, a => a.Value);
+        if (kept is { Count: > 0 })
+            shaped.Metadata.Annotations = kept;
         Observation.KeepTemplateHash(shaped, deployment.Spec?.Template);
         return shaped;
     }

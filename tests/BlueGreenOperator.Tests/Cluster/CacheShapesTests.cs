@@ -69,6 +69,34 @@ public sealed class CacheShapesTests
     }
 
     [Test]
+    public void Should_keep_the_schedulers_refusal_of_a_pending_pod_in_its_words()
+    {
+        var pending = Pod(ready: false);
+        pending.Status.PodIP = null;
+        pending.Status.Conditions =
+        [
+            new V1PodCondition { Type = "PodScheduled", Status = "False", Reason = "Unschedulable", Message = "0/1 nodes are available: 1 Insufficient nvidia.com/gpu." },
+        ];
+
+        var shaped = CacheShapes.Pod(Copy(pending));
+
+        Observation.Pod(shaped).Should().Be(Observation.Pod(pending));
+        Observation.Pod(shaped)!.Unschedulable.Should().Be("0/1 nodes are available: 1 Insufficient nvidia.com/gpu.");
+    }
+
+    [Test]
+    public void Should_keep_the_standby_placement_mark_of_a_deployment()
+    {
+        var whole = Deployment(Template("v2"));
+        whole.Metadata.Annotations[WellKnown.StandbyPlacementAnnotation] = "true";
+
+        var shaped = CacheShapes.Deployment(whole);
+
+        Observation.Deployment(shaped, Resource, Color.Blue).StandbyPlacement.Should().BeTrue();
+        Observation.Deployment(shaped, Resource, Color.Blue).Should().Be(Observation.Deployment(whole, Resource, Color.Blue));
+    }
+
+    [Test]
     public void Should_keep_a_service_selector_and_ports()
     {
         var whole = new V1Service
