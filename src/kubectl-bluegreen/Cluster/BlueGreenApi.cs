@@ -94,27 +94,39 @@ internal sealed class BlueGreenApi(IKubernetes client, string server)
         var stream = client.CustomObjects.WatchListNamespacedCustomObjectAsync(
             WellKnown.Group, WellKnown.Version, ns, WellKnown.Plural,
             fieldSelector: $"metadata.name={name}", resourceVersion: resourceVersion, onError: e => failure = e, cancellationToken: cancellationToken);
-        await using var events = stream.GetAsyncEnumerator(cancellationToken);
-        while (true)
+        var events = stream.GetAsyncEnumerator(cancellationToken);
+        try
         {
-            bool more;
-            try
+            while (true)
             {
-                more = await events.MoveNextAsync();
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw ApiFailures.Describe(e, server);
-            }
+                bool more;
+                try
+                {
+                    // A watch read waiting for its next line does not always see the token: Ctrl-C must end it at once.
+                    more = await events.MoveNextAsync().AsTask().WaitAsync(cancellationToken);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw ApiFailures.Describe(e, server);
+                }
 
-            if (!more)
-            {
-                break;
-            }
+                if (!more)
+                {
+                    break;
+                }
 
-            // The untyped watch hands out raw JSON; the object is read into the API type here.
-            var (type, raw) = events.Current;
-            yield return (type, KubernetesJson.Deserialize<BlueGreenDeployment>(KubernetesJson.Serialize(raw)));
+                // The untyped watch hands out raw JSON; the object is read into the API type here.
+                var (type, raw) = events.Current;
+                yield return (type, KubernetesJson.Deserialize<BlueGreenDeployment>(KubernetesJson.Serialize(raw)));
+            }
+        }
+        finally
+        {
+            // An interrupted read is left to the process's exit: the enumerator cannot be disposed while it reads.
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                await events.DisposeAsync();
+            }
         }
 
         if (failure is not null && !cancellationToken.IsCancellationRequested)
