@@ -10,14 +10,25 @@ internal sealed class RunningProcess : IDisposable
     private readonly StringBuilder stdout = new();
     private readonly StringBuilder stderr = new();
 
+    /// <summary>
+    /// Resets SIGINT to its default and runs the program in its place. A test run started in the background inherits
+    /// SIGINT ignored (as every background job of a non-interactive shell does), and .NET keeps an inherited ignore; a
+    /// person's terminal runs kubectl with Ctrl-C at its default, which is what the watch tests stand for.
+    /// </summary>
+    private const string WithDefaultInterrupt =
+        "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])";
+
     public RunningProcess(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
     {
-        var start = new ProcessStartInfo(program)
+        var start = new ProcessStartInfo("python3")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(WithDefaultInterrupt);
+        start.ArgumentList.Add(program);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
