@@ -41,6 +41,9 @@ internal sealed partial class ContainerSupervisor(
     private readonly Lock gate = new();
     private readonly CancellationTokenSource stopping = new();
     private Process? process;
+
+    // Set under the gate by StopAsync: a process launched after it looked is stopped by the run loop instead.
+    private TimeSpan? stopGrace;
     private int restartCount;
     private bool ready;
     private V1ContainerState state = new() { Waiting = new V1ContainerStateWaiting { Reason = initialReason } };
@@ -85,6 +88,7 @@ internal sealed partial class ContainerSupervisor(
         lock (gate)
         {
             running = process;
+            stopGrace = grace;
         }
 
         if (running is not null)
@@ -125,15 +129,20 @@ internal sealed partial class ContainerSupervisor(
                 continue;
             }
 
+            TimeSpan? stopLaunched;
             lock (gate)
             {
                 process = started;
                 state = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = startedAt } };
                 ready = spec.ReadinessProbe is null;
+                stopLaunched = stopGrace;
             }
 
+            // StopAsync came between the launch and the lines above and saw no process: this one is stopped here.
+            var lateStop = stopLaunched is { } lateGrace ? TerminateAsync(started, lateGrace) : Task.CompletedTask;
             onChange();
             var exitCode = await SuperviseAsync(started, environment);
+            await lateStop;
             var terminated = new V1ContainerStateTerminated
             {
                 ExitCode = exitCode,
