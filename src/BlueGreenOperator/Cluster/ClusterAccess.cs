@@ -298,32 +298,17 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
     public async Task RecordEventAsync(BlueGreenDeployment resource, RolloutEvent rolloutEvent)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var body = new Corev1Event
+        var involved = new V1ObjectReference
         {
-            Metadata = new V1ObjectMeta
-            {
-                GenerateName = resource.Metadata.Name + ".",
-                NamespaceProperty = resource.Metadata.NamespaceProperty,
-            },
-            InvolvedObject = new V1ObjectReference
-            {
-                ApiVersion = WellKnown.ApiVersion,
-                Kind = WellKnown.Kind,
-                Name = resource.Metadata.Name,
-                NamespaceProperty = resource.Metadata.NamespaceProperty,
-                Uid = resource.Metadata.Uid,
-                ResourceVersion = resource.Metadata.ResourceVersion,
-            },
-            Reason = rolloutEvent.Reason,
-            Message = RolloutPlanner.Truncate(rolloutEvent.Message, 1000),
-            Type = rolloutEvent.Kind == EventKind.Warning ? "Warning" : "Normal",
-            Source = new V1EventSource { Component = WellKnown.ManagedByValue },
-            ReportingComponent = WellKnown.ManagedByValue,
-            ReportingInstance = Environment.MachineName,
-            FirstTimestamp = now,
-            LastTimestamp = now,
-            Count = 1,
+            ApiVersion = WellKnown.ApiVersion,
+            Kind = WellKnown.Kind,
+            Name = resource.Metadata.Name,
+            NamespaceProperty = resource.Metadata.NamespaceProperty,
+            Uid = resource.Metadata.Uid,
+            ResourceVersion = resource.Metadata.ResourceVersion,
         };
+        var body = ObjectEvent.Build(involved, rolloutEvent.Reason, RolloutPlanner.Truncate(rolloutEvent.Message, 1000),
+            rolloutEvent.Kind == EventKind.Warning ? "Warning" : "Normal", now);
         await Guard("Event", () => client.CoreV1.CreateNamespacedEventAsync(body, resource.Metadata.NamespaceProperty, cancellationToken: CancellationToken.None));
     }
 

@@ -162,29 +162,17 @@ internal sealed class UndecodableReporter(IKubernetes client, ApiResource resour
         var key = undecodable.Key;
         try
         {
+            var involved = new V1ObjectReference
+            {
+                ApiVersion = $"{resource.Group}/{resource.Version}",
+                Kind = kind,
+                Name = key.Name,
+                NamespaceProperty = key.Namespace,
+                Uid = undecodable.Uid,
+                ResourceVersion = undecodable.ResourceVersion,
+            };
             await client.CoreV1.CreateNamespacedEventAsync(
-                new Corev1Event
-                {
-                    Metadata = new V1ObjectMeta { GenerateName = key.Name + ".", NamespaceProperty = key.Namespace },
-                    InvolvedObject = new V1ObjectReference
-                    {
-                        ApiVersion = $"{resource.Group}/{resource.Version}",
-                        Kind = kind,
-                        Name = key.Name,
-                        NamespaceProperty = key.Namespace,
-                        Uid = undecodable.Uid,
-                        ResourceVersion = undecodable.ResourceVersion,
-                    },
-                    Reason = Reason,
-                    Message = message.Length > 1000 ? message[..1000] : message,
-                    Type = "Warning",
-                    Source = new V1EventSource { Component = OwnerKeyResolver.ManagedByValue },
-                    ReportingComponent = OwnerKeyResolver.ManagedByValue,
-                    ReportingInstance = Environment.MachineName,
-                    FirstTimestamp = now,
-                    LastTimestamp = now,
-                    Count = 1,
-                },
+                ObjectEvent.Build(involved, Reason, message.Length > 1000 ? message[..1000] : message, "Warning", now),
                 key.Namespace,
                 cancellationToken: ct);
         }
