@@ -32,6 +32,9 @@ internal sealed class KindCache<T>
     /// <summary>Told of every change of every informer added, before or after.</summary>
     public void Subscribe(Action<InformerEvent<T>> handler) => _subscribers.Add(handler);
 
+    /// <summary>Every cached object of every watched namespace.</summary>
+    public IReadOnlyList<T> All() => [.. _scopes.SelectMany(s => s.Informer.List())];
+
     public T? Get(string ns, string name) =>
         For(ns) is { } informer && informer.TryGet(new ObjectKey(ns, name), out var value) ? value : default;
 

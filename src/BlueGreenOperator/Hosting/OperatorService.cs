@@ -2,6 +2,7 @@ using BlueGreenOperator.Api;
 using BlueGreenOperator.Cluster;
 using BlueGreenOperator.Reconciliation;
 using BlueGreenOperator.Runtime;
+using BlueGreenOperator.Telemetry;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Options;
@@ -62,6 +63,8 @@ internal sealed class OperatorService(
         }
 
         health.Track(controller);
+        FleetMetrics.Track(caches.Resources.All, () => health.Leading);
+        RolloutMetrics.Start();
         var informers = controller.RunInformersAsync(stoppingToken);
         election.StartedLeading += () => health.MarkLeading(true);
         election.StoppedLeading += () => health.MarkLeading(false);

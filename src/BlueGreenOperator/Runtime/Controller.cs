@@ -53,6 +53,8 @@ internal sealed class Controller : IDisposable
         owners = new OwnerKeyResolver(options.OwnerKind, options.OwnerGroup);
         Queue = new WorkQueue<ObjectKey>(this.time, rateLimit);
         queueDepth = OperatorTelemetry.TrackQueueDepth(options.Name, () => Queue.Length);
+        // The error counter exists at 0 from the start, so that its first increase is seen by rate() and alerts.
+        OperatorTelemetry.ReconcileErrors.Add(0, new KeyValuePair<string, object?>("controller", options.Name));
     }
 
     public WorkQueue<ObjectKey> Queue { get; }

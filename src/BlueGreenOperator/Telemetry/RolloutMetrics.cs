@@ -16,6 +16,18 @@ internal static class RolloutMetrics
     static readonly Histogram<double> RollbackDuration = OperatorTelemetry.Meter.CreateHistogram<double>(
         "bluegreen.rollback.duration", unit: "s", description: "From the rollback decision to the Service write being accepted.");
 
+    static readonly string[] Outcomes = ["succeeded", "aborted", "rolled_back"];
+
+    /// <summary>
+    /// Every outcome's counter exists from the start at 0: a counter that first appears at 1 has no increase
+    /// Prometheus can see, and an alert on it would never fire for the first rollback.
+    /// </summary>
+    public static void Start()
+    {
+        foreach (var outcome in Outcomes)
+            Rollouts.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
+    }
+
     public static void RecordSwitch(TimeSpan duration, bool rollback) =>
         (rollback ? RollbackDuration : SwitchDuration).Record(duration.TotalSeconds);
 
@@ -23,9 +35,9 @@ internal static class RolloutMetrics
     {
         var outcome = phase switch
         {
-            Phase.Healthy => "succeeded",
-            Phase.Degraded => "aborted",
-            Phase.RolledBack => "rolled_back",
+            Phase.Healthy => Outcomes[0],
+            Phase.Degraded => Outcomes[1],
+            Phase.RolledBack => Outcomes[2],
             _ => null,
         };
         if (outcome is not null)

@@ -7,21 +7,21 @@ namespace BlueGreenOperator.EndToEnd.Tests.Shipping;
 
 /// <summary>
 /// What a rendered variant expects to exist before it is applied: the namespaces its Roles name and, for the
-/// ServiceMonitor variant, the Prometheus Operator's ServiceMonitor kind. Removes only what it created.
+/// monitoring variants, the Prometheus Operator's kinds (ServiceMonitor, PrometheusRule). Removes only what it created.
 /// </summary>
 internal sealed class ClusterPrerequisites(IKubernetes client) : IAsyncDisposable
 {
-    const string ServiceMonitorCrd = "servicemonitors.monitoring.coreos.com";
+    static readonly IReadOnlyList<string> PrometheusOperatorKinds = ["ServiceMonitor", "PrometheusRule"];
     readonly List<string> _namespaces = [];
-    bool _createdServiceMonitorCrd;
+    readonly List<string> _createdCrds = [];
 
     public static async Task<ClusterPrerequisites> EnsureAsync(IKubernetes client, RenderedManifest manifest)
     {
         var prerequisites = new ClusterPrerequisites(client);
         foreach (var ns in manifest.ExplicitNamespaces)
             await prerequisites.EnsureNamespaceAsync(ns);
-        if (manifest.Kinds.Contains("ServiceMonitor"))
-            await prerequisites.EnsureServiceMonitorKindAsync();
+        foreach (var kind in PrometheusOperatorKinds.Where(manifest.Kinds.Contains))
+            await prerequisites.EnsurePrometheusOperatorKindAsync(kind);
         return prerequisites;
     }
 
@@ -39,18 +39,20 @@ internal sealed class ClusterPrerequisites(IKubernetes client) : IAsyncDisposabl
 
     /// <summary>
     /// A stand-in for the Prometheus Operator's CRD (same group, version, kind; any fields): the server then resolves
-    /// and admits the ServiceMonitor, though only the real CRD would check its fields.
+    /// and admits the object, though only the real CRD would check its fields.
     /// </summary>
-    async Task EnsureServiceMonitorKindAsync()
+    async Task EnsurePrometheusOperatorKindAsync(string kind)
     {
+        var singular = kind.ToLowerInvariant();
+        var name = $"{singular}s.monitoring.coreos.com";
         var crd = new V1CustomResourceDefinition
         {
-            Metadata = new V1ObjectMeta { Name = ServiceMonitorCrd },
+            Metadata = new V1ObjectMeta { Name = name },
             Spec = new V1CustomResourceDefinitionSpec
             {
                 Group = "monitoring.coreos.com",
                 Scope = "Namespaced",
-                Names = new V1CustomResourceDefinitionNames { Plural = "servicemonitors", Singular = "servicemonitor", Kind = "ServiceMonitor", ListKind = "ServiceMonitorList" },
+                Names = new V1CustomResourceDefinitionNames { Plural = $"{singular}s", Singular = singular, Kind = kind, ListKind = $"{kind}List" },
                 Versions =
                 [
                     new V1CustomResourceDefinitionVersion
@@ -66,23 +68,23 @@ internal sealed class ClusterPrerequisites(IKubernetes client) : IAsyncDisposabl
         try
         {
             await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
-            _createdServiceMonitorCrd = true;
+            _createdCrds.Add(name);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
         {
         }
 
         await Eventually.UntilAsync(
-            async ct => (await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(ServiceMonitorCrd, cancellationToken: ct)).Status?.Conditions?
+            async ct => (await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(name, cancellationToken: ct)).Status?.Conditions?
                 .Any(c => c.Type == "Established" && c.Status == "True") == true,
-            TimeSpan.FromSeconds(30), "the ServiceMonitor kind to be established");
+            TimeSpan.FromSeconds(30), $"the {kind} kind to be established");
     }
 
     public async ValueTask DisposeAsync()
     {
         foreach (var ns in _namespaces)
             await client.CoreV1.DeleteNamespaceAsync(ns, new V1DeleteOptions { PropagationPolicy = "Background" });
-        if (_createdServiceMonitorCrd)
-            await client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync(ServiceMonitorCrd);
+        foreach (var crd in _createdCrds)
+            await client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync(crd);
     }
 }

@@ -43,12 +43,21 @@ internal sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
-    public static async Task<PrometheusServer> StartAsync(IReadOnlyList<ScrapeTarget> targets)
+    /// <param name="job">The scrape job's name (the <c>job</c> label of every series).</param>
+    /// <param name="ruleFiles">Rule files Prometheus loads and evaluates every second.</param>
+    public static async Task<PrometheusServer> StartAsync(IReadOnlyList<ScrapeTarget> targets, string job = "model-servers", IReadOnlyList<string>? ruleFiles = null)
     {
         if (!File.Exists(Binary))
             throw new InvalidOperationException($"{Binary} is missing: run hack/prereqs.sh (Debian package prometheus)");
         var directory = Directory.CreateTempSubdirectory("bluegreen-prometheus-").FullName;
-        var config = new StringBuilder("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: model-servers\n    static_configs:\n");
+        var config = new StringBuilder("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n");
+        if (ruleFiles is { Count: > 0 })
+        {
+            config.Append("rule_files:\n");
+            foreach (var file in ruleFiles)
+                config.Append(CultureInfo.InvariantCulture, $"  - '{file}'\n");
+        }
+        config.Append(CultureInfo.InvariantCulture, $"scrape_configs:\n  - job_name: {job}\n    static_configs:\n");
         foreach (var target in targets)
             config.Append(CultureInfo.InvariantCulture, $"      - targets: ['{target.Address}']\n        labels: {{namespace: '{target.Namespace}', pod: '{target.Pod}'}}\n");
         await File.WriteAllTextAsync(Path.Combine(directory, "prometheus.yml"), config.ToString());
@@ -94,13 +103,46 @@ internal sealed class PrometheusServer : IAsyncDisposable
     /// <summary>An instant query as anyone may send it, unscoped: the first sample, or null when the result is empty.</summary>
     public async Task<double?> QueryAsync(string query)
     {
-        var body = await Http.GetStringAsync(new Uri(Address, $"api/v1/query?query={Uri.EscapeDataString(query)}"));
-        using var document = JsonDocument.Parse(body);
+        using var document = await GetAsync($"api/v1/query?query={Uri.EscapeDataString(query)}");
         var data = document.RootElement.GetProperty("data");
         var result = data.GetProperty("result");
         var pair = data.GetProperty("resultType").GetString() == "scalar" ? result : result.GetArrayLength() == 0 ? default : result[0].GetProperty("value");
-        return pair.ValueKind == JsonValueKind.Undefined ? null : double.Parse(pair[1].GetString()!, CultureInfo.InvariantCulture);
+        return pair.ValueKind == JsonValueKind.Undefined ? null : ParseSample(pair[1].GetString()!);
     }
+
+    /// <summary>The series an instant query returns (each as its labels and value); empty when it returns none.</summary>
+    public async Task<IReadOnlyList<(IReadOnlyDictionary<string, string> Labels, double Value)>> SeriesAsync(string query)
+    {
+        using var document = await GetAsync($"api/v1/query?query={Uri.EscapeDataString(query)}");
+        var data = document.RootElement.GetProperty("data");
+        if (data.GetProperty("resultType").GetString() != "vector")
+            throw new InvalidOperationException($"{query} is not a vector query");
+        return [.. data.GetProperty("result").EnumerateArray().Select(series => (
+            (IReadOnlyDictionary<string, string>)series.GetProperty("metric").EnumerateObject().ToDictionary(l => l.Name, l => l.Value.GetString()!),
+            ParseSample(series.GetProperty("value")[1].GetString()!)))];
+    }
+
+    /// <summary>Every loaded rule: its name (alert or record), its health (ok, err, unknown) and its last error.</summary>
+    public async Task<IReadOnlyList<(string Name, string Health, string? Error)>> RulesAsync()
+    {
+        using var document = await GetAsync("api/v1/rules");
+        return [.. document.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray()
+            .SelectMany(group => group.GetProperty("rules").EnumerateArray())
+            .Select(rule => (
+                rule.GetProperty("name").GetString()!,
+                rule.GetProperty("health").GetString()!,
+                rule.TryGetProperty("lastError", out var error) ? error.GetString() : null))];
+    }
+
+    async Task<JsonDocument> GetAsync(string pathAndQuery) => JsonDocument.Parse(await Http.GetStringAsync(new Uri(Address, pathAndQuery)));
+
+    static double ParseSample(string text) => text switch
+    {
+        "NaN" => double.NaN,
+        "+Inf" => double.PositiveInfinity,
+        "-Inf" => double.NegativeInfinity,
+        _ => double.Parse(text, CultureInfo.InvariantCulture),
+    };
 
     void Append(string? line)
     {

@@ -9,6 +9,7 @@ internal sealed record RenderedChart(IReadOnlyList<IKubernetesObject<V1ObjectMet
     private static readonly Dictionary<string, Type> CustomKinds = new()
     {
         ["monitoring.coreos.com/v1/ServiceMonitor"] = typeof(ServiceMonitor),
+        ["monitoring.coreos.com/v1/PrometheusRule"] = typeof(PrometheusRule),
     };
 
     public static RenderedChart Parse(string yaml) =>
@@ -65,4 +66,42 @@ internal sealed class ScrapeEndpoint
     public string Interval { get; set; } = string.Empty;
 
     public string ScrapeTimeout { get; set; } = string.Empty;
+}
+
+/// <summary>A Prometheus Operator PrometheusRule: the groups of a Prometheus rule file.</summary>
+internal sealed class PrometheusRule : IKubernetesObject<V1ObjectMeta>
+{
+    public string ApiVersion { get; set; } = string.Empty;
+
+    public string Kind { get; set; } = string.Empty;
+
+    public V1ObjectMeta Metadata { get; set; } = new();
+
+    public RuleFile Spec { get; set; } = new();
+}
+
+/// <summary>A Prometheus rule file (the same shape as a PrometheusRule's spec).</summary>
+internal sealed class RuleFile
+{
+    public List<RuleGroup> Groups { get; set; } = [];
+}
+
+internal sealed class RuleGroup
+{
+    public string Name { get; set; } = string.Empty;
+
+    public List<AlertRule> Rules { get; set; } = [];
+}
+
+internal sealed class AlertRule
+{
+    public string Alert { get; set; } = string.Empty;
+
+    public string Expr { get; set; } = string.Empty;
+
+    public string? For { get; set; }
+
+    public Dictionary<string, string> Labels { get; set; } = [];
+
+    public Dictionary<string, string> Annotations { get; set; } = [];
 }
