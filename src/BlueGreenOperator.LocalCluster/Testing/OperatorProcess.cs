@@ -100,6 +100,8 @@ public sealed partial class OperatorProcess : IAsyncDisposable
         start.Environment["Operator__LeaderElection__RenewDeadlineSeconds"] = "4";
         start.Environment["Operator__LeaderElection__RetryPeriodSeconds"] = "1";
         start.Environment["HOSTNAME"] = identity;
+        // What a pod's downward API gives it: the name it competes for the Lease under.
+        start.Environment["POD_NAME"] = identity;
         if (launch.Logging == OperatorLogging.Verbose)
         {
             start.Environment["Logging__LogLevel__Default"] = "Information";

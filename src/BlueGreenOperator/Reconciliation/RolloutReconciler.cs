@@ -170,7 +170,9 @@ internal sealed class RolloutReconciler(
             if (plan.Step is PointService { Role: ServiceRole.Active })
             {
                 serviceWrite = Stopwatch.GetElapsedTime(decidedAt);
-                RolloutMetrics.RecordSwitch(serviceWrite.Value, rollback: plan.Status.Phase == Phase.RolledBack);
+                // A decided switch (not yet confirmed) is a release's switch or a rollback's; a repair of a hand edit is neither.
+                if (plan.Status.LastSwitchMilliseconds is null)
+                    RolloutMetrics.RecordSwitch(serviceWrite.Value, rollback: plan.Status.AbortedReason == DegradedReasons.RolledBack);
                 logger.LogInformation("Active Service {Service} selects {Color} ({Milliseconds} ms from decision, {Write} ms write)",
                     resource.Spec.Service.Name, plan.Status.ActiveColor, Math.Round(serviceWrite.Value.TotalMilliseconds), Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             }
