@@ -8,6 +8,11 @@ if (args.Length > 0 && args[0] == "evaluate")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "export-onnx")
+{
+    return ModelServer.Onnx.OnnxExport.Run(args[1..]);
+}
+
 ServerSettings settings;
 try
 {
@@ -19,7 +24,9 @@ catch (InvalidSettingException e)
     return 2;
 }
 
-var training = TrainedModel.TrainInBackground(settings.ModelVersion);
+var training = settings.ModelFile is { } modelFile
+    ? TrainedModel.LoadOnnxInBackground(settings.ModelVersion, modelFile)
+    : TrainedModel.TrainInBackground(settings.ModelVersion);
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.AddSimpleConsole(options =>
@@ -40,7 +47,10 @@ logger.LogInformation(
     settings.AddedLatency.TotalMilliseconds, settings.ErrorRate, settings.CrashAfterRequests?.ToString() ?? "off");
 
 // The weights are those of MODEL_VERSION; what the server calls them outside is the reported version.
-var signature = new ModelSignature(settings.ModelName, settings.ReportedVersion, IrisDataSet.FeatureCount, IrisDataSet.ClassCount);
+var signature = new ModelSignature(settings.ModelName, settings.ReportedVersion, IrisDataSet.FeatureCount, IrisDataSet.ClassCount)
+{
+    Platform = settings.ModelFile is null ? ModelSignature.TrainedPlatform : ModelSignature.OnnxPlatform,
+};
 var model = new ServedModel(signature, training, settings.WrongPredictions);
 var readiness = new ModelReadiness(settings, WarmUpAsync(), TimeProvider.System);
 var metrics = new InferenceMetrics(settings);
@@ -65,12 +75,17 @@ async Task LogTrainingAsync()
     try
     {
         var trained = await training;
-        logger.LogInformation(
-            "Trained model {Model} version {Version} in {TrainingMs:F0} ms: {Trainer}; accuracy on the {Rows} iris rows {Accuracy:P2}",
-            settings.ModelName, trained.Version, trained.Took.TotalMilliseconds, ModelVersions.Describe(trained.Version),
-            trained.Rows, trained.Accuracy);
+        if (settings.ModelFile is { } file)
+            logger.LogInformation(
+                "Loaded model {Model} version {Version} from {File} into ONNX Runtime in {LoadMs:F0} ms; accuracy on the {Rows} iris rows {Accuracy:P2}",
+                settings.ModelName, trained.Version, file, trained.Took.TotalMilliseconds, trained.Rows, trained.Accuracy);
+        else
+            logger.LogInformation(
+                "Trained model {Model} version {Version} in {TrainingMs:F0} ms: {Trainer}; accuracy on the {Rows} iris rows {Accuracy:P2}",
+                settings.ModelName, trained.Version, trained.Took.TotalMilliseconds, ModelVersions.Describe(trained.Version),
+                trained.Rows, trained.Accuracy);
     }
-    catch (Exception e) when (e is InvalidOperationException or FormatException)
+    catch (Exception e) when (e is InvalidOperationException or FormatException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
     {
         // A server that can never become ready is better restarted than left running.
         logger.LogCritical(e, "Training model {Model} version {Version} failed", settings.ModelName, settings.ModelVersion);

@@ -17,7 +17,7 @@ internal sealed class ModelServerProcess : IAsyncDisposable
     private static readonly string[] Knobs =
     [
         "PORT", "BIND_ADDRESS", "MODEL_NAME", "MODEL_VERSION", "REPORTED_VERSION", "STARTUP_DELAY_SECONDS", "NEVER_READY",
-        "WRONG_PREDICTIONS", "WRONG_PREDICTIONS_CLAIM_FILE", "ADDED_LATENCY_MS", "ERROR_RATE", "CRASH_AFTER_REQUESTS", "ASPNETCORE_URLS",
+        "WRONG_PREDICTIONS", "WRONG_PREDICTIONS_CLAIM_FILE", "ADDED_LATENCY_MS", "ERROR_RATE", "CRASH_AFTER_REQUESTS", "ASPNETCORE_URLS", "MODEL_FILE",
     ];
 
     private readonly Process process;

@@ -52,7 +52,7 @@ internal sealed class ServedModel(ModelSignature signature, Task<TrainedModel> t
     public ModelMetadata Metadata() => new(
         signature.ModelName,
         [signature.Version],
-        "dotnet-iris-classifier",
+        signature.Platform,
         [new TensorMetadata(signature.InputName, "FP32", [-1, signature.FeatureCount])],
         [
             new TensorMetadata(ModelSignature.ClassOutput, "INT64", [-1]),

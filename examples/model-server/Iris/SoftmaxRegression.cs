@@ -3,8 +3,12 @@ using System.Runtime.CompilerServices;
 namespace ModelServer.Iris;
 
 /// <summary>Multinomial logistic regression on the raw features, trained by full-batch gradient descent.</summary>
-internal sealed class SoftmaxRegression(double[,] weights, double[] bias) : IIrisClassifier
+internal sealed class SoftmaxRegression(double[,] weights, double[] bias) : IIrisClassifier, Onnx.IOnnxExportable
 {
+    /// <summary>logits = features · weightsᵀ + bias, as one Gemm.</summary>
+    public string AppendTo(Onnx.OnnxGraph graph, string input) =>
+        graph.Node("Gemm", [input, graph.Weights("weights", weights), graph.Weights("bias", bias)], null, ("transB", 1L));
+
     public double[] Probabilities(ReadOnlySpan<double> features)
     {
         var probabilities = new double[IrisDataSet.ClassCount];

@@ -8,8 +8,17 @@ namespace ModelServer.Iris;
 /// </summary>
 internal sealed class TwoLayerNetwork(
     FeatureScaling scaling, double[,] hiddenWeights, double[] hiddenBias, double[,] outputWeights, double[] outputBias)
-    : IIrisClassifier
+    : IIrisClassifier, Onnx.IOnnxExportable
 {
+    /// <summary>Standardize (Sub, Div), the tanh hidden layer (Gemm, Tanh), then the output layer's logits (Gemm).</summary>
+    public string AppendTo(Onnx.OnnxGraph graph, string input)
+    {
+        var centred = graph.Node("Sub", [input, graph.Weights("mean", scaling.Mean)]);
+        var scaled = graph.Node("Div", [centred, graph.Weights("deviation", scaling.StandardDeviation)]);
+        var hidden = graph.Node("Tanh", [graph.Node("Gemm", [scaled, graph.Weights("hidden_weights", hiddenWeights), graph.Weights("hidden_bias", hiddenBias)], null, ("transB", 1L))]);
+        return graph.Node("Gemm", [hidden, graph.Weights("output_weights", outputWeights), graph.Weights("output_bias", outputBias)], null, ("transB", 1L));
+    }
+
     private int HiddenUnits => hiddenBias.Length;
 
     public double[] Probabilities(ReadOnlySpan<double> features)

@@ -20,7 +20,8 @@ internal sealed record ServerSettings(
     bool WrongPredictions,
     TimeSpan AddedLatency,
     double ErrorRate,
-    long? CrashAfterRequests)
+    long? CrashAfterRequests,
+    string? ModelFile = null)
 {
     /// <summary>Reads settings; arguments (<c>--port</c>, <c>--bind</c>) win over the environment.</summary>
     public static ServerSettings Read(Func<string, string?> environment, IReadOnlyList<string> args)
@@ -87,8 +88,13 @@ internal sealed record ServerSettings(
             WrongPredictions: Flag("WRONG_PREDICTIONS", Value("WRONG_PREDICTIONS")) || ClaimsWrongPredictions(Value("WRONG_PREDICTIONS_CLAIM_FILE")),
             AddedLatency: TimeSpan.FromMilliseconds(NonNegative("ADDED_LATENCY_MS", Value("ADDED_LATENCY_MS"))),
             ErrorRate: errorRate,
-            CrashAfterRequests: crashAfter);
+            CrashAfterRequests: crashAfter,
+            ModelFile: ModelFileOf(Value("MODEL_FILE")));
     }
+
+    /// <summary>MODEL_FILE: an .onnx model served through ONNX Runtime instead of training MODEL_VERSION's weights.</summary>
+    private static string? ModelFileOf(string? path) =>
+        path is null || File.Exists(path) ? path : throw new InvalidSettingException($"MODEL_FILE '{path}' does not exist.");
 
     private static double Number(string key, string? text, double fallback) =>
         text is null ? fallback

@@ -13,6 +13,9 @@ public sealed record ImageResolution(ImageEntrypoint? Entrypoint, string? Error)
 public sealed class ImageCatalog(string? modelServerDll, string dotnet)
 {
     public const string ModelServerImage = "bluegreen.dev/example-model-server";
+
+    /// <summary>The example model server serving the tag's .onnx model (built into its output's models/) through ONNX Runtime.</summary>
+    public const string OnnxModelServerImage = "bluegreen.dev/onnx-model-server";
     public const string HttpImage = "bluegreen.dev/busybox-http";
 
     /// <summary>A static HTTP server that costs about 2 MiB a pod (Perl's core Socket module, one connection at a time), for runs of a thousand pods.</summary>
@@ -40,7 +43,7 @@ public sealed class ImageCatalog(string? modelServerDll, string dotnet)
         var port = (container.Ports?.FirstOrDefault()?.ContainerPort ?? 8080).ToString(CultureInfo.InvariantCulture);
         switch (name)
         {
-            case ModelServerImage when modelServerDll is null || !File.Exists(modelServerDll):
+            case ModelServerImage or OnnxModelServerImage when modelServerDll is null || !File.Exists(modelServerDll):
                 return new ImageResolution(null, $"image {container.Image} maps to the example model server, but its build was not found (set BLUEGREEN_MODEL_SERVER_DLL to ModelServer.dll)");
             case ModelServerImage:
                 return new ImageResolution(
@@ -48,6 +51,15 @@ public sealed class ImageCatalog(string? modelServerDll, string dotnet)
                         [dotnet, modelServerDll!],
                         [],
                         new Dictionary<string, string> { ["MODEL_VERSION"] = tag, ["PORT"] = port }),
+                    null);
+            case OnnxModelServerImage when OnnxModel(tag) is not { } model || !File.Exists(model):
+                return new ImageResolution(null, $"image {container.Image} maps to the example model server's {OnnxModel(tag) ?? $"models/iris-{tag}.onnx"}, which its build did not produce");
+            case OnnxModelServerImage:
+                return new ImageResolution(
+                    new ImageEntrypoint(
+                        [dotnet, modelServerDll!],
+                        [],
+                        new Dictionary<string, string> { ["MODEL_VERSION"] = tag, ["MODEL_FILE"] = OnnxModel(tag)!, ["PORT"] = port }),
                     null);
             case HttpImage:
                 return new ImageResolution(
@@ -64,6 +76,12 @@ public sealed class ImageCatalog(string? modelServerDll, string dotnet)
                 return new ImageResolution(null, $"image {container.Image} is not in the local image table");
         }
     }
+
+    /// <summary>The .onnx file the model server's build exported for a tag (v1, v2); null for a tag that is not a plain name.</summary>
+    private string? OnnxModel(string tag) =>
+        modelServerDll is null || tag.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '-' && c != '.') || tag.StartsWith('.')
+            ? null
+            : Path.Combine(Path.GetDirectoryName(modelServerDll)!, "models", $"iris-{tag}.onnx");
 
     /// <summary>Splits `registry/name:tag` (or `@digest`) into the name and the tag, `latest` when absent.</summary>
     public static (string Name, string Tag) Split(string image)
