@@ -1,6 +1,7 @@
 using BlueGreenOperator.Checks;
 using BlueGreenOperator.Cluster;
 using BlueGreenOperator.Hosting;
+using BlueGreenOperator.Notifications;
 using BlueGreenOperator.Reconciliation;
 using BlueGreenOperator.Runtime;
 using BlueGreenOperator.Telemetry;
@@ -24,6 +25,11 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 }
 
 var settings = builder.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
+if (settings.Notifications.Problems() is { Count: > 0 } notificationProblems)
+{
+    Console.Error.WriteLine($"bluegreen-operator: invalid Operator__Notifications: {string.Join("; ", notificationProblems)}");
+    return 2;
+}
 var electionOptions = settings.LeaderElection.ToOptions();
 // The write fence sits outside the request counter, so that the counter counts only what was really sent.
 var fence = new WriteFence { TestDelay = TestWriteDelay(builder.Configuration) };
@@ -56,6 +62,8 @@ builder.Services.AddSingleton(sp => new CheckCoordinator(
     sp.GetRequiredService<ReconcileTrigger>().Wake,
     settings.CheckConcurrencyPerNamespace > 0 ? settings.CheckConcurrencyPerNamespace : null,
     sp.GetRequiredService<ILogger<CheckCoordinator>>()));
+builder.Services.AddSingleton<INotifier>(sp => new WebhookNotifier(
+    settings.Notifications, new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, sp.GetRequiredService<ILogger<WebhookNotifier>>()));
 builder.Services.AddSingleton<IReconciler, RolloutReconciler>();
 builder.Services.AddHostedService<OperatorService>();
 
@@ -80,6 +88,7 @@ app.MapGet("/healthz", (OperatorHealth health) => Answer(health.Liveness()));
 app.MapGet("/readyz", (OperatorHealth health) => Answer(health.Readiness()));
 app.MapPrometheusScrapingEndpoint("/metrics");
 app.Run();
+return 0;
 
 static IResult Answer(ProbeAnswer answer) =>
     Results.Text(answer.Body(), "text/plain; charset=utf-8", statusCode: answer.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);

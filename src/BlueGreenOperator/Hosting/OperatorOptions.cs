@@ -33,6 +33,9 @@ internal sealed class OperatorOptions
 
     public HealthSettings Health { get; set; } = new();
 
+    /// <summary>Webhooks told of changes that need a person (paused, aborted, rolled back, no capacity).</summary>
+    public Notifications.NotificationSettings Notifications { get; set; } = new();
+
     public IReadOnlyList<string?> Namespaces()
     {
         var names = WatchNamespaces.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

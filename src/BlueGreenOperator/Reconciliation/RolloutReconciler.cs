@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using BlueGreenOperator.Api;
 using BlueGreenOperator.Checks;
+using BlueGreenOperator.Notifications;
 using BlueGreenOperator.Rollout;
 using BlueGreenOperator.Runtime;
 using BlueGreenOperator.Telemetry;
@@ -21,7 +22,8 @@ internal sealed class RolloutReconciler(
     IClusterWrites writes,
     CheckCoordinator checks,
     TimeProvider time,
-    ILogger<RolloutReconciler> logger) : IReconciler
+    ILogger<RolloutReconciler> logger,
+    INotifier? notifier = null) : IReconciler
 {
     const int MaxPasses = 5;
     static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
@@ -82,6 +84,8 @@ internal sealed class RolloutReconciler(
                 if (written is null)
                     return ReconcileResult.RequeueAfter(_statusRefusals.ContainsKey(key) ? StatusRetry : TimeSpan.Zero);
                 RecordPhaseChange(resource, plan);
+                foreach (var notification in Notification.For(resource, resource.Status?.Phase, plan.Status, plan.Events, time.GetUtcNow()))
+                    notifier?.Notify(notification);
                 resource = written;
                 confirmed = true;
             }
