@@ -168,7 +168,13 @@ internal sealed class CheckCoordinator : IDisposable
         var cut = false;
         try
         {
+            using var span = OperatorTelemetry.ActivitySource.StartActivity($"checks {run.Kind.Label()}", System.Diagnostics.ActivityKind.Internal, run.Parent);
+            span?.SetTag("bluegreen.check.kind", run.Kind.Label());
+            span?.SetTag("bluegreen.color", run.Color.Label());
+            span?.SetTag("bluegreen.revision", run.Revision);
+            span?.SetTag("bluegreen.pods", run.Targets.Count);
             report = await _runner.RunAsync(new CheckRun(run.Key.Namespace, run.Kind, run.Color, run.Revision, run.Targets, run.Specs), run.Cancel.Token);
+            span?.SetTag("bluegreen.check.passed", report.Passed);
         }
         catch (OperationCanceledException) when (run.Cancel.IsCancellationRequested)
         {
@@ -339,6 +345,9 @@ internal sealed class CheckCoordinator : IDisposable
 
         /// <summary>Set under the coordinator's lock when the run takes a slot.</summary>
         public bool Started { get; set; }
+
+        /// <summary>The span that asked for the run (the release's stage span): the run's span is its child, whichever run frees the slot.</summary>
+        public System.Diagnostics.ActivityContext Parent { get; } = System.Diagnostics.Activity.Current?.Context ?? default;
     }
 
     sealed record Stored(CheckKind Kind, Color Color, CheckReport Report);

@@ -74,8 +74,17 @@ internal sealed class RolloutReconciler(
         {
             cancellationToken.ThrowIfCancellationRequested();
             var decidedAt = Stopwatch.GetTimestamp();
+            // Each pass is a span of the release's one trace, named after its stage once planned; checks it starts are its children.
+            using var stageSpan = StartStageSpan(resource);
             var plan = RolloutPlanner.Plan(Observe(key, resource, serviceWrite));
             serviceWrite = null;
+            if (stageSpan is not null)
+            {
+                stageSpan.DisplayName = $"stage {plan.Stage}";
+                stageSpan.SetTag("bluegreen.stage", plan.Stage.ToString());
+                stageSpan.SetTag("bluegreen.step", plan.Step.GetType().Name);
+                stageSpan.SetTag("bluegreen.phase", plan.Status.Phase);
+            }
 
             // Write-ahead: the decision is in status before any workload write that carries it out.
             if (!StatusCopy.Same(resource.Status, plan.Status))
@@ -275,6 +284,20 @@ internal sealed class RolloutReconciler(
             // Events are for people; a lost one must not stop the rollout.
             logger.LogInformation("Event {Reason} not recorded: {Error}", rolloutEvent.Reason, e.Message);
         }
+    }
+
+    /// <summary>A span in the trace of the release the spec asks for (see <see cref="ReleaseTrace"/>), linked to the reconcile's own.</summary>
+    static Activity? StartStageSpan(BlueGreenDeployment resource)
+    {
+        var revision = RevisionHash.Compute(resource.Spec);
+        var links = Activity.Current is { } reconcile ? new[] { new ActivityLink(reconcile.Context) } : null;
+        var span = OperatorTelemetry.ActivitySource.StartActivity(
+            "stage", ActivityKind.Internal, ReleaseTrace.For(resource.Metadata.Uid ?? "", revision), links: links);
+        span?.SetTag("k8s.namespace.name", resource.Metadata.NamespaceProperty);
+        span?.SetTag("bluegreen.name", resource.Metadata.Name);
+        span?.SetTag("bluegreen.revision", revision);
+        span?.SetTag("bluegreen.model.version", resource.Spec.Model.Version);
+        return span;
     }
 
     void RecordPhaseChange(BlueGreenDeployment resource, RolloutPlan plan)

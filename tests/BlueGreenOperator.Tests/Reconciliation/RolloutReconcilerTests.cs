@@ -83,6 +83,32 @@ public sealed class RolloutReconcilerTests
     }
 
     [Test]
+    [NonParallelizable]
+    public void Should_trace_every_stage_of_a_release_in_the_one_trace_of_that_release()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == OperatorTelemetry.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var harness = ServingV1();
+        harness.Ship("v2", Trait.Good);
+
+        harness.RunUntil(h => h.Status.Phase == Phase.Healthy && h.Status.ActiveModelVersion == "v2");
+
+        var uid = harness.World.Object.Metadata.Uid ?? "";
+        var v2 = BlueGreenOperator.Telemetry.ReleaseTrace.For(uid, RevisionHash.Compute(harness.World.Object.Spec));
+        var stages = spans.Where(s => s.DisplayName.StartsWith("stage ", StringComparison.Ordinal) && s.TraceId == v2.TraceId).ToList();
+        stages.Select(s => s.DisplayName).Distinct().Should().Contain(["stage Release", "stage Stabilizing", "stage Steady"], "one trace follows v2 from its start to Healthy");
+        stages.Should().OnlyContain(s => s.ParentSpanId == v2.SpanId && (string?)s.GetTagItem("bluegreen.model.version") == "v2");
+        spans.Where(s => s.DisplayName.StartsWith("stage ", StringComparison.Ordinal) && (string?)s.GetTagItem("bluegreen.model.version") == "v1")
+            .Should().NotBeEmpty().And.OnlyContain(s => s.TraceId != v2.TraceId, "v1's release has a trace of its own");
+    }
+
+    [Test]
     public void Should_persist_an_abort_before_the_failed_colour_is_scaled_down()
     {
         var harness = ServingV1();
