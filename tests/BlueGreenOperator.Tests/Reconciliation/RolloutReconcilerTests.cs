@@ -86,14 +86,8 @@ public sealed class RolloutReconcilerTests
     [NonParallelizable]
     public void Should_trace_every_stage_of_a_release_in_the_one_trace_of_that_release()
     {
-        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = source => source.Name == OperatorTelemetry.Name,
-            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var recorder = new BlueGreenOperator.Tests.Telemetry.SpanRecorder();
+        var spans = recorder.Spans;
         var harness = ServingV1();
         harness.Ship("v2", Trait.Good);
 

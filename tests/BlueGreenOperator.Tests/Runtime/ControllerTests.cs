@@ -358,14 +358,8 @@ public sealed class ControllerTests
         meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ControllerTag(tags))));
         meters.SetMeasurementEventCallback<int>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ControllerTag(tags))));
         meters.Start();
-        var spans = new ConcurrentQueue<Activity>();
-        using var tracing = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == OperatorTelemetry.Name,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(tracing);
+        using var tracing = new BlueGreenOperator.Tests.Telemetry.SpanRecorder();
+        var spans = tracing.Spans;
 
         reconciler.FailTimes(new ObjectKey("ml", "fraud"), 1);
         primaries.NextList("1", Primary("fraud"), Primary("other"));

@@ -35,14 +35,8 @@ public sealed class ReleaseTraceTests
     [Test]
     public async Task Should_run_each_releases_checks_in_its_trace_and_send_the_trace_to_the_model_server()
     {
-        var spans = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == OperatorTelemetry.Name,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var recorder = new SpanRecorder();
+        var spans = recorder.Spans;
         await using var model = await ModelServer.StartAsync();
         var woken = new ConcurrentQueue<ObjectKey>();
         using var pool = new CheckCoordinator(Runner(), maxConcurrentRuns: 1, woken.Enqueue);
