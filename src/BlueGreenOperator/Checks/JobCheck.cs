@@ -55,7 +55,7 @@ public sealed record CheckRunOwner(
 /// termination message becomes the check's message. A deleted Job is created again, an edited one is replaced, and a
 /// Job of that name that is not ours is never used. Finished Jobs beyond the newest <see cref="KeptJobs"/> go.
 /// </summary>
-public sealed class JobCheck(ICheckJobs jobs, ILogger logger, TimeProvider? time = null)
+public sealed class JobCheck(ICheckJobs jobs, ILogger logger, TimeProvider? time = null, TimeSpan? poll = null)
 {
     public const int MaxBackoffLimit = 6;
 
@@ -72,9 +72,9 @@ public sealed class JobCheck(ICheckJobs jobs, ILogger logger, TimeProvider? time
     /// <summary>The Job's own limit when the stage has no deadline to count from.</summary>
     const int DefaultDeadlineSeconds = 3600;
 
-    static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
-
     readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    readonly TimeSpan _poll = poll ?? TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// The identity of one check run, the same after a restart: smoke tests of a release are told apart by when the
@@ -235,7 +235,7 @@ public sealed class JobCheck(ICheckJobs jobs, ILogger logger, TimeProvider? time
             // Being deleted (by hand, or by J5 with foreground deletion): made again once it is gone.
             if (job.Metadata.DeletionTimestamp is not null)
             {
-                await Task.Delay(Poll, _time, ct);
+                await Task.Delay(_poll, _time, ct);
                 continue;
             }
 
@@ -254,7 +254,7 @@ public sealed class JobCheck(ICheckJobs jobs, ILogger logger, TimeProvider? time
                 return result;
             }
 
-            await Task.Delay(Poll, _time, ct);
+            await Task.Delay(_poll, _time, ct);
         }
     }
 
