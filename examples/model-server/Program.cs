@@ -8,6 +8,9 @@ if (args.Length > 0 && args[0] == "evaluate")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == AccuracyEvaluation.Command)
+    return await AccuracyEvaluation.RunAsync(args, Environment.GetEnvironmentVariable, Console.Out);
+
 ServerSettings settings;
 try
 {
