@@ -334,6 +334,37 @@ public sealed class JobCheckScenarios
         SpecValidator.Validate(resource).Should().BeEmpty();
     }
 
+    [Test]
+    public async Task J1_Should_run_a_job_check_once_per_run_after_the_per_pod_checks_passed_on_every_pod()
+    {
+        await using var model = await ModelServer.StartAsync();
+        var jobs = new FakeCheckJobs();
+        var runner = new SmokeTestRunner(Probing.Client, new PrometheusClient(null), new CapturingLogger<SmokeTestRunner>(), jobs: jobs);
+        var resource = Releasing();
+        var run = Run(resource, Evaluation()) with { Pods = Probing.Pods(3), Checks = [Probing.Golden(model.Port), Evaluation()] };
+
+        var report = await runner.RunAsync(run, CancellationToken.None);
+
+        report.Passed.Should().BeTrue();
+        report.Results.Should().HaveCount(4);
+        report.Results.Single(r => r.Name == "accuracy").Pod.Should().BeNull();
+        jobs.Jobs.Should().HaveCount(1);
+    }
+
+    [Test]
+    public async Task J1_Should_not_start_a_Job_when_a_per_pod_check_failed_already()
+    {
+        var jobs = new FakeCheckJobs();
+        var runner = new SmokeTestRunner(Probing.Client, new PrometheusClient(null), new CapturingLogger<SmokeTestRunner>(), jobs: jobs);
+        var run = Run(Releasing(), Evaluation()) with { Pods = Probing.Pods(1), Checks = [Probing.Golden(LocalHttpServer.UnusedPort()), Evaluation()] };
+
+        var report = await runner.RunAsync(run, CancellationToken.None);
+
+        report.Passed.Should().BeFalse();
+        report.Results.Single(r => r.Name == "accuracy").Message.Should().Be("not run: an earlier check failed");
+        jobs.Requests.Should().BeEmpty();
+    }
+
     sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
