@@ -224,11 +224,13 @@ public sealed class JobCheck(ICheckJobs jobs, ILogger logger, TimeProvider? time
                 }
                 catch (CheckJobExistsException)
                 {
+                    // Made meanwhile (another run, a lost response): read again after a pause, never in a tight loop.
+                    await Task.Delay(_poll, _time, ct);
                     continue;
                 }
             }
 
-            // J6: a Job of ours by name only is never used: its result would not be this check's.
+            // J6: a Job that is ours by name only is never used: its result would not be this check's.
             if (job.Metadata.OwnerReferences?.Any(o => o.Uid == owner.Uid) != true)
                 throw new CheckJobException($"Job {name} exists and is not owned by this BlueGreenDeployment; it is left alone");
 
