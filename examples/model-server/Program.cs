@@ -13,6 +13,9 @@ if (args.Length > 0 && args[0] == "export-onnx")
     return ModelServer.Onnx.OnnxExport.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == AccuracyEvaluation.Command)
+    return await AccuracyEvaluation.RunAsync(args, Environment.GetEnvironmentVariable, Console.Out);
+
 ServerSettings settings;
 try
 {

@@ -55,6 +55,7 @@ builder.Services.AddSingleton(_ => SmokeTestRunner.CreateHttpClient());
 builder.Services.AddSingleton(_ => new PrometheusClient(string.IsNullOrEmpty(settings.PrometheusUrl) ? null : new Uri(settings.PrometheusUrl)));
 builder.Services.AddSingleton(CheckLimits.From(settings.CheckBodyLimitBytes));
 builder.Services.AddSingleton<ICheckSecrets, KubernetesCheckSecrets>();
+builder.Services.AddSingleton<ICheckJobs, KubernetesCheckJobs>();
 builder.Services.AddSingleton<ICheckRunner, SmokeTestRunner>();
 builder.Services.AddSingleton(sp => new CheckCoordinator(
     sp.GetRequiredService<ICheckRunner>(),

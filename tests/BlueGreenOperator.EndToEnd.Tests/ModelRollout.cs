@@ -129,6 +129,26 @@ internal sealed class ModelRollout : IAsyncDisposable
             };
         });
 
+    /// <summary>A job check whose one container runs <paramref name="script"/> with sh (docs/design.md, rows J).</summary>
+    public static CheckSpec ScriptJob(string name, string script) => new()
+    {
+        Name = name,
+        Job = new JobCheckSpec
+        {
+            Template = new V1PodTemplateSpec
+            {
+                Spec = new V1PodSpec
+                {
+                    TerminationGracePeriodSeconds = 1,
+                    Containers =
+                    [
+                        new V1Container { Name = "evaluate", Image = BlueGreenOperator.LocalCluster.Kubelet.ImageCatalog.TinyHttpImage, Command = ["sh", "-c", script] },
+                    ],
+                },
+            },
+        },
+    };
+
     /// <summary>The setosa golden prediction: class 0 from both trained versions.</summary>
     public static InferenceCheckSpec Golden() => new()
     {

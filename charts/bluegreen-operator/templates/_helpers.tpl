@@ -92,6 +92,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+# Job checks: a Job per check run, read by name until it ends; finished ones beyond a short history deleted.
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["get", "list", "create", "delete"]
 {{- if .Values.checkCredentials.enabled }}
 # Check headers from Secrets: one Secret read by name when a run starts; no list, no watch.
 - apiGroups: [""]

@@ -35,6 +35,17 @@ internal sealed partial class ContainerSupervisor(
     string initialReason = "ContainerCreating")
 {
     private const string LaunchScript = "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null";
+
+    /// <summary>
+    /// Where a container writes its termination message on this machine: processes share the host's file system, so
+    /// the file at <c>terminationMessagePath</c> is a per-container file named by this variable instead.
+    /// </summary>
+    public const string TerminationMessageVariable = "BLUEGREEN_TERMINATION_MESSAGE_PATH";
+
+    /// <summary>As the kubelet: at most this much of the file, and of the log's tail with FallbackToLogsOnError.</summary>
+    public const int MaxTerminationMessageBytes = 4096;
+    private const int FallbackLogBytes = 2048;
+    private const int FallbackLogLines = 80;
     private static readonly TimeSpan MaximumBackoff = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan StableRun = TimeSpan.FromSeconds(60);
 
@@ -113,6 +124,7 @@ internal sealed partial class ContainerSupervisor(
             var startedAt = DateTime.UtcNow;
             Process started;
             var environment = BuildEnvironment(image.Entrypoint);
+            File.Delete(TerminationMessageFile);
             try
             {
                 started = Launch(image.Entrypoint, environment);
@@ -129,6 +141,7 @@ internal sealed partial class ContainerSupervisor(
                 continue;
             }
 
+            var logStart = LogLength();
             TimeSpan? stopLaunched;
             lock (gate)
             {
@@ -147,6 +160,7 @@ internal sealed partial class ContainerSupervisor(
             {
                 ExitCode = exitCode,
                 Reason = exitCode == 0 ? "Completed" : "Error",
+                Message = TerminationMessage(exitCode, logStart),
                 StartedAt = startedAt,
                 FinishedAt = DateTime.UtcNow,
                 ContainerID = $"local://{started.Id.ToString(CultureInfo.InvariantCulture)}",
@@ -295,6 +309,49 @@ internal sealed partial class ContainerSupervisor(
         }
     }
 
+    private string LogPath => Path.Combine(context.LogDirectory, $"{context.PodNamespace}_{context.PodName}_{spec.Name}.log");
+
+    private string TerminationMessageFile => Path.Combine(context.LogDirectory, $"{context.PodNamespace}_{context.PodName}_{spec.Name}.termination-log");
+
+    private long LogLength() => File.Exists(LogPath) ? new FileInfo(LogPath).Length : 0;
+
+    /// <summary>The file the container wrote, else (FallbackToLogsOnError, a failure) the tail of what this run logged.</summary>
+    private string? TerminationMessage(int exitCode, long logStart)
+    {
+        try
+        {
+            var written = ReadBounded(TerminationMessageFile, 0, MaxTerminationMessageBytes);
+            if (!string.IsNullOrEmpty(written) || exitCode == 0 || spec.TerminationMessagePolicy != "FallbackToLogsOnError")
+            {
+                return string.IsNullOrEmpty(written) ? null : written;
+            }
+
+            var logged = ReadBounded(LogPath, Math.Max(logStart, LogLength() - FallbackLogBytes), FallbackLogBytes);
+            var lines = logged.Split('\n');
+            var tail = string.Join('\n', lines.Skip(Math.Max(0, lines.Length - FallbackLogLines)));
+            return string.IsNullOrEmpty(tail) ? null : tail;
+        }
+        catch (IOException ex)
+        {
+            logger.LogWarning(ex, "Reading the termination message of {Container} in {Namespace}/{Pod} failed", spec.Name, context.PodNamespace, context.PodName);
+            return null;
+        }
+    }
+
+    private static string ReadBounded(string path, long from, int bytes)
+    {
+        if (!File.Exists(path))
+        {
+            return "";
+        }
+
+        using var file = File.OpenRead(path);
+        file.Seek(Math.Min(from, file.Length), SeekOrigin.Begin);
+        var buffer = new byte[bytes];
+        var read = file.ReadAtLeast(buffer, bytes, throwOnEndOfStream: false);
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+    }
+
     private string WorkingDirectory =>
         spec.WorkingDir is { Length: > 0 } directory && Directory.Exists(directory) ? directory : context.LogDirectory;
 
@@ -303,7 +360,7 @@ internal sealed partial class ContainerSupervisor(
         var command = spec.Command is { Count: > 0 } ? spec.Command.ToList() : entrypoint.Entrypoint.ToList();
         var arguments = spec.Args is { Count: > 0 } ? spec.Args.ToList()
             : spec.Command is { Count: > 0 } ? [] : entrypoint.DefaultArguments.ToList();
-        var logPath = Path.Combine(context.LogDirectory, $"{context.PodNamespace}_{context.PodName}_{spec.Name}.log");
+        var logPath = LogPath;
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         foreach (var argument in new[] { "-c", LaunchScript, "sh", logPath, "/usr/sbin/ip", "netns", "exec", context.NetworkNamespace }
             .Concat(command.Select(part => Expand(part, environment)))
@@ -331,6 +388,7 @@ internal sealed partial class ContainerSupervisor(
             ["HOSTNAME"] = context.PodName,
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             [ProcessSignals.ClusterMarker] = context.ClusterPrefix,
+            [TerminationMessageVariable] = TerminationMessageFile,
         };
         foreach (var (key, value) in entrypoint.DefaultEnvironment)
         {

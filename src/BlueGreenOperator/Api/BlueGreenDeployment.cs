@@ -180,7 +180,7 @@ public sealed class StandbyPlacementSpec
     public V1ResourceRequirements? Resources { get; set; }
 }
 
-/// <summary>One smoke test or analysis check: exactly one of http, inference or prometheus.</summary>
+/// <summary>One smoke test or analysis check: exactly one of http, inference, prometheus or job.</summary>
 public sealed class CheckSpec
 {
     [Required]
@@ -196,6 +196,10 @@ public sealed class CheckSpec
     /// <summary>Analysis only: a PromQL query against the Prometheus the operator is configured with.</summary>
     [JsonPropertyName("prometheus")]
     public PrometheusCheckSpec? Prometheus { get; set; }
+
+    /// <summary>A pod template run once per check run as a Kubernetes Job in the object's namespace; its success passes.</summary>
+    [JsonPropertyName("job")]
+    public JobCheckSpec? Job { get; set; }
 
     /// <summary>A response slower than this fails the check.</summary>
     [JsonPropertyName("maxLatencyMs")]
@@ -361,6 +365,26 @@ public sealed class PrometheusCheckSpec
     /// <summary>The query's first sample must be at most this.</summary>
     [JsonPropertyName("max")]
     public double? Max { get; set; }
+}
+
+/// <summary>
+/// An evaluation Job: the pod template runs to completion against the colour under check (its addresses are in the
+/// environment, see <c>JobCheckEnvironment</c>); the container's termination message becomes the check's message.
+/// </summary>
+public sealed class JobCheckSpec
+{
+    /// <summary>The Job's pod; restartPolicy Never (default) or OnFailure; it runs with its own service account.</summary>
+    [Required]
+    [JsonPropertyName("template")]
+    public V1PodTemplateSpec Template { get; set; } = new();
+
+    /// <summary>Retries before the Job fails (the Job's backoffLimit).</summary>
+    [JsonPropertyName("backoffLimit")]
+    public int BackoffLimit { get; set; }
+
+    /// <summary>The Job's own time limit; never beyond the end of the stage the check serves.</summary>
+    [JsonPropertyName("activeDeadlineSeconds")]
+    public int? ActiveDeadlineSeconds { get; set; }
 }
 
 public sealed class AnalysisSpec

@@ -26,7 +26,7 @@ internal static class CheckTelemetry
             new KeyValuePair<string, object?>("probe", ProbeOf(check)),
             new KeyValuePair<string, object?>("outcome", passed ? "pass" : "fail"));
 
-    /// <summary>One of three words whatever the spec says.</summary>
+    /// <summary>One of five words whatever the spec says.</summary>
     public static string ProbeOf(CheckSpec check) =>
-        check.Http is not null ? "http" : check.Inference is not null ? "inference" : check.Prometheus is not null ? "prometheus" : "none";
+        check.Http is not null ? "http" : check.Inference is not null ? "inference" : check.Prometheus is not null ? "prometheus" : check.Job is not null ? "job" : "none";
 }

@@ -10,4 +10,8 @@ public interface ICheckRunner
 }
 
 /// <summary>One run: the checks of one kind of one object (in <paramref name="Namespace"/>) against pods of one colour at one revision.</summary>
-public sealed record CheckRun(string Namespace, CheckKind Kind, Color Color, string Revision, IReadOnlyList<CheckTarget> Pods, IReadOnlyList<CheckSpec> Checks);
+public sealed record CheckRun(string Namespace, CheckKind Kind, Color Color, string Revision, IReadOnlyList<CheckTarget> Pods, IReadOnlyList<CheckSpec> Checks)
+{
+    /// <summary>The object's identity and the run's, for job checks (null: the run has none).</summary>
+    public CheckRunOwner? Owner { get; init; }
+}

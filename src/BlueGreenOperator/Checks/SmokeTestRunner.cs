@@ -8,16 +8,18 @@ namespace BlueGreenOperator.Checks;
 
 /// <summary>
 /// Runs checks against every ready pod of one colour: pods in parallel, the checks of a pod in order,
-/// each check <c>repeat</c> times, every attempt must pass. Prometheus checks run once, not per pod.
+/// each check <c>repeat</c> times, every attempt must pass. Prometheus and job checks run once, not per pod.
 /// </summary>
 public sealed class SmokeTestRunner(
-    HttpClient http, PrometheusClient prometheus, ILogger<SmokeTestRunner> logger, CheckLimits? limits = null, ICheckSecrets? secrets = null) : ICheckRunner
+    HttpClient http, PrometheusClient prometheus, ILogger<SmokeTestRunner> logger, CheckLimits? limits = null, ICheckSecrets? secrets = null, ICheckJobs? jobs = null) : ICheckRunner
 {
     public const int MaxParallelPods = 8;
 
     const int DefaultTimeoutSeconds = 5;
 
     readonly CheckLimits _limits = limits ?? new CheckLimits();
+
+    readonly JobCheck? _jobs = jobs is null ? null : new JobCheck(jobs, logger);
 
     /// <summary>
     /// The client checks share: no proxy (pod IPs are only reachable directly), no redirects, no cookies, no
@@ -53,7 +55,7 @@ public sealed class SmokeTestRunner(
 
         // Secrets are read for this run only, from the object's own namespace; the values never leave the run.
         var probe = new ProbeContext(run.Namespace, http, _limits.MaxBodyBytes, await RunCredentials.ReadAsync(secrets, run.Namespace, checks, ct));
-        var podChecks = checks.Where(c => c.Prometheus is null).ToList();
+        var podChecks = checks.Where(c => c.Prometheus is null && c.Job is null).ToList();
         var perPod = new IReadOnlyList<PodCheckResult>[pods.Count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelPods, CancellationToken = ct };
         await Parallel.ForEachAsync(Enumerable.Range(0, pods.Count), options, async (index, token) =>
@@ -67,6 +69,13 @@ public sealed class SmokeTestRunner(
         var all = perPod.SelectMany(results => results).ToList();
         foreach (var check in checks.Where(c => c.Prometheus is not null))
             all.Add(await RunCheckAsync(probe, kind, color, check, null, ct));
+        // One at a time: a run's Jobs are all kept by the history (J8) until each was read.
+        foreach (var check in checks.Where(c => c.Job is not null))
+        {
+            all.Add(all.All(r => r.Passed)
+                ? await RunJobAsync(run, check, ct)
+                : new PodCheckResult(check.Name, null, false, 0, "not run: an earlier check failed"));
+        }
 
         var hashes = pods.Select(p => p.PodTemplateHash).Distinct().ToList();
         var report = new CheckReport(color, revision, all, [.. pods.Select(p => p.Pod)], hashes is [{ } hash] ? hash : null, DateTime.UtcNow);
@@ -114,6 +123,16 @@ public sealed class SmokeTestRunner(
 
         return new PodCheckResult(check.Name, pod?.Pod, passed, worstMs,
             failure ?? (attempts > 1 ? $"{attempts} of {attempts} attempts passed, worst {worstMs} ms" : $"passed in {worstMs} ms"));
+    }
+
+    async Task<PodCheckResult> RunJobAsync(CheckRun run, CheckSpec check, CancellationToken ct)
+    {
+        if (_jobs is null)
+            return new PodCheckResult(check.Name, null, false, 0, "job checks are not available: the operator was started without access to Jobs");
+        var result = await _jobs.RunAsync(run, check, ct);
+        if (!result.Passed)
+            logger.LogInformation("Check {Check} failed: {Reason}", check.Name, result.Message);
+        return result;
     }
 
     /// <returns>Why the attempt failed (null: it passed) and how long it took.</returns>

@@ -218,7 +218,10 @@ internal sealed class RolloutReconciler(
     {
         var targets = cluster.CheckTargets(resource, color, revision);
         logger.LogInformation("Starting {Kind} checks on {Color} at {Revision} against {Pods} pods", kind.Label(), color.Label(), revision, targets.Count);
-        checks.Start(key, resource.Metadata.Uid ?? "", kind, color, revision, targets, [.. specs], CheckBudget.Remaining(resource, kind, time.GetUtcNow()));
+        var now = time.GetUtcNow();
+        var budget = CheckBudget.Remaining(resource, kind, now);
+        checks.Start(key, resource.Metadata.Uid ?? "", kind, color, revision, targets, [.. specs], budget,
+            JobCheck.Owner(resource, kind, color, revision, targets, now + budget));
     }
 
     // An action that could not be removed is looked at again soon, so that it is neither lost nor left behind.

@@ -64,7 +64,7 @@ public static partial class SpecValidator
             errors.Add($"spec.replicas must be between 1 and {MaxReplicas}, got {spec.Replicas}");
 
         ValidateModel(spec.Model, errors);
-        ValidateTemplate(spec.Template, errors);
+        ValidateTemplate("spec.template", spec.Template, errors);
         ValidateService(spec.Service, errors);
         ValidateStrategy(spec.Strategy, spec.Replicas, errors);
         ValidateChecks("spec.smokeTests", spec.SmokeTests, allowPrometheus: false, errors);
@@ -95,12 +95,12 @@ public static partial class SpecValidator
             errors.Add($"spec.model.version '{Shorten(model.Version)}' must be a label value: at most 63 characters of [A-Za-z0-9-_.], alphanumeric at both ends");
     }
 
-    static void ValidateTemplate(k8s.Models.V1PodTemplateSpec? template, List<string> errors)
+    static void ValidateTemplate(string at, k8s.Models.V1PodTemplateSpec? template, List<string> errors)
     {
         var containers = template?.Spec?.Containers;
         if (containers is null || containers.Count == 0)
         {
-            errors.Add("spec.template.spec.containers must hold at least one container");
+            errors.Add($"{at}.spec.containers must hold at least one container");
             return;
         }
 
@@ -108,7 +108,7 @@ public static partial class SpecValidator
         {
             var container = containers[i];
             if (container is null || string.IsNullOrWhiteSpace(container.Name) || string.IsNullOrWhiteSpace(container.Image))
-                errors.Add($"spec.template.spec.containers[{i}] needs a name and an image");
+                errors.Add($"{at}.spec.containers[{i}] needs a name and an image");
         }
     }
 
@@ -196,9 +196,9 @@ public static partial class SpecValidator
             else if (!names.Add(check.Name))
                 errors.Add($"{here}.name '{check.Name}' is used twice");
 
-            var kinds = (check.Http is null ? 0 : 1) + (check.Inference is null ? 0 : 1) + (check.Prometheus is null ? 0 : 1);
+            var kinds = (check.Http is null ? 0 : 1) + (check.Inference is null ? 0 : 1) + (check.Prometheus is null ? 0 : 1) + (check.Job is null ? 0 : 1);
             if (kinds != 1)
-                errors.Add($"{here} must set exactly one of http, inference{(allowPrometheus ? " or prometheus" : "")}");
+                errors.Add($"{here} must set exactly one of {(allowPrometheus ? "http, inference, prometheus or job" : "http, inference or job")}");
             if (!allowPrometheus && check.Prometheus is not null)
                 errors.Add($"{here}.prometheus is only allowed in spec.analysis.checks");
 
@@ -211,6 +211,8 @@ public static partial class SpecValidator
                 ValidateHttp(here + ".http", http, errors);
             if (check.Inference is { } inference)
                 ValidateInference(here + ".inference", inference, errors);
+            if (check.Job is { } job)
+                ValidateJob(here, check, job, errors);
             if (check.Prometheus is { } prometheus)
             {
                 if (string.IsNullOrWhiteSpace(prometheus.Query))
@@ -221,6 +223,21 @@ public static partial class SpecValidator
                     errors.Add($"{here}.prometheus.min must not exceed max");
             }
         }
+    }
+
+    static void ValidateJob(string here, CheckSpec check, JobCheckSpec job, List<string> errors)
+    {
+        // A Job runs once per check run: repeat and a latency bound have no meaning for it.
+        if (check.Repeat != 1)
+            errors.Add($"{here}.repeat must be 1 for a job check (it runs once per check run)");
+        if (check.MaxLatencyMs is not null)
+            errors.Add($"{here}.maxLatencyMs does not apply to a job check; use job.activeDeadlineSeconds");
+        ValidateTemplate(here + ".job.template", job.Template, errors);
+        if (job.Template?.Spec?.RestartPolicy is { } policy && policy is not ("Never" or "OnFailure"))
+            errors.Add($"{here}.job.template.spec.restartPolicy must be Never or OnFailure, got '{Shorten(policy)}'");
+        Range($"{here}.job.backoffLimit", job.BackoffLimit, 0, Checks.JobCheck.MaxBackoffLimit, errors);
+        if (job.ActiveDeadlineSeconds is { } seconds)
+            Range($"{here}.job.activeDeadlineSeconds", seconds, 1, MaxSeconds, errors);
     }
 
     static void ValidateHttp(string at, HttpCheckSpec http, List<string> errors)

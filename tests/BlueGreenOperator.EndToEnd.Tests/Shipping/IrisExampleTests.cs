@@ -2,6 +2,7 @@ using BlueGreenOperator.Api;
 using BlueGreenOperator.LocalCluster.Testing;
 using BlueGreenOperator.Rollout;
 using FluentAssertions;
+using k8s;
 using NUnit.Framework;
 
 namespace BlueGreenOperator.EndToEnd.Tests.Shipping;
@@ -19,12 +20,14 @@ public sealed class IrisExampleTests
     const string V2ManualPromotion = "iris-v2-manual-promotion.yaml";
     const string V3Broken = "iris-v3-broken.yaml";
     const string V2SlowRollback = "iris-v2-slow-rollback.yaml";
+    const string V2EvaluationJob = "iris-v2-evaluation-job.yaml";
+    const string V3BrokenEvaluationJob = "iris-v3-broken-evaluation-job.yaml";
 
     [Test]
     public void Should_cover_every_manifest_under_examples_iris()
     {
         Directory.EnumerateFiles(SourceTree.PathOf("examples/iris"), "*.yaml").Select(f => Path.GetFileName(f))
-            .Should().BeEquivalentTo([V1, V2, V2ManualPromotion, V3Broken, V2SlowRollback], "each example needs a test that applies it");
+            .Should().BeEquivalentTo([V1, V2, V2ManualPromotion, V3Broken, V2SlowRollback, V2EvaluationJob, V3BrokenEvaluationJob], "each example needs a test that applies it");
     }
 
     [Test]
@@ -75,6 +78,39 @@ public sealed class IrisExampleTests
         await Kubectl.RunCheckedAsync("annotate", "--namespace", rollout.Ns, "bgd", "iris", $"{WellKnown.ActionAnnotation}={RolloutAction.Promote}");
         await ReachAsync(rollout, Phase.Stabilizing, "v2");
         (await ServedReleasesAsync(rollout)).Should().HaveCount(3).And.OnlyContain(v => v == "v2");
+        await rollout.AssertInvariantsHeldAsync();
+    }
+
+    [Test]
+    public async Task Should_pass_v2_through_the_evaluation_Job_and_stop_the_broken_v3_with_the_Jobs_accuracy_before_it_takes_traffic()
+    {
+        await using var rollout = await ModelRollout.StartAsync();
+        rollout.Watch("v3");
+        await ApplyAsync(rollout, V1);
+        await ReachAsync(rollout, Phase.Healthy, "v1");
+
+        await ApplyAsync(rollout, V2EvaluationJob);
+        var switched = await ReachAsync(rollout, Phase.Stabilizing, "v2");
+        var passed = switched.Status!.SmokeTests.Should().ContainSingle(r => r.Name == "accuracy").Subject;
+        passed.Passed.Should().BeTrue();
+        passed.Message.Should().MatchRegex(@"^accuracy 0\.9\d on 150 flowers \(min 0\.9\) at .+, the lowest of 3 pods \(Job iris-accuracy-[0-9a-f]{10} succeeded in \d+ s\)$");
+        await TestContext.Out.WriteLineAsync($"v2 evaluation Job: {passed.Message}; the check took {passed.LatencyMs} ms");
+        (await ServedReleasesAsync(rollout)).Should().OnlyContain(v => v == "v2");
+        await ReachAsync(rollout, Phase.Healthy, "v2");
+
+        await ApplyAsync(rollout, V3BrokenEvaluationJob);
+        var rejected = await ReachAsync(rollout, Phase.Degraded);
+        rejected.Status!.ActiveModelVersion.Should().Be("v2");
+        var failed = rejected.Status.SmokeTests.Should().ContainSingle(r => r.Name == "accuracy").Subject;
+        failed.Passed.Should().BeFalse();
+        failed.Message.Should().MatchRegex(@"^accuracy 0\.\d\d on 150 flowers \(min 0\.9\).* \(Job iris-accuracy-[0-9a-f]{10} failed: BackoffLimitExceeded, exit code 1\)$");
+        await TestContext.Out.WriteLineAsync($"v3 evaluation Job: {failed.Message}; the check took {failed.LatencyMs} ms");
+        rejected.Status.SmokeTests.Should().Contain(r => r.Name == "ready" && r.Passed, "only the Job tells this release apart");
+        (await ServedReleasesAsync(rollout)).Should().HaveCount(3).And.OnlyContain(v => v == "v2", "a release the Job rejected takes no traffic");
+
+        var jobs = await ModelRollout.Client.BatchV1.ListNamespacedJobAsync(rollout.Ns);
+        jobs.Items.Should().HaveCount(2, "one Job per release that ran one")
+            .And.OnlyContain(j => j.Metadata.OwnerReferences.Single().Uid == rejected.Metadata.Uid && j.Metadata.OwnerReferences.Single().Kind == WellKnown.Kind);
         await rollout.AssertInvariantsHeldAsync();
     }
 

@@ -107,7 +107,7 @@ internal sealed record GrantedRule(string Holder, string? Namespace, string Verb
 internal sealed record RbacComparison(IReadOnlyList<RbacComparison.Row> Rows, IReadOnlyList<AuditedRequest> Ungranted)
 {
     public const string Finalizers = "bluegreendeployments/finalizers";
-    static readonly string[] Owned = ["deployments", "services", "controllerrevisions"];
+    static readonly string[] Owned = ["deployments", "services", "controllerrevisions", "jobs"];
 
     /// <param name="Holder">The Role or ClusterRole, its namespace left out (rows add up over every watched namespace).</param>
     public sealed record Row(string Holder, string Verb, string Group, string Target, string Names, int InNamespace, int ClusterWide, string Note = "")

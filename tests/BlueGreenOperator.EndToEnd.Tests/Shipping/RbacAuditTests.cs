@@ -16,7 +16,7 @@ namespace BlueGreenOperator.EndToEnd.Tests.Shipping;
 /// The chart's RBAC is exactly what the operator uses, read from the API server's audit log. The operator runs as
 /// the chart's ServiceAccount (as every operator of this suite does) through every path that reaches the API: a
 /// release with a check header from a Secret, a paused release promoted, one aborted, one under analysis rolled back,
-/// an object that does not decode, an object whose ControllerRevision name is taken, leader election with a graceful
+/// an evaluation Job in each release's smoke tests (the fourth one deletes the oldest), an object that does not decode, an object whose ControllerRevision name is taken, leader election with a graceful
 /// hand-over. Every request is then matched with a rule of the chart (nothing used that is not granted) and every rule
 /// with a request (nothing granted that is never used); the requests of every other operator of the run so far are
 /// matched too.
@@ -41,17 +41,19 @@ public sealed class RbacAuditTests
         {
             Short(s);
             s.SmokeTests[0].Http!.SecretHeaders = [Bearer()];
+            WithJob(s);
         }));
         await rollout.WaitForPhaseAsync(Phase.Healthy, modelVersion: "v1");
 
-        await PauseThenActAsync(rollout, ModelRollout.Model("v2", "v2", edit: Short), RolloutAction.Promote);
+        await PauseThenActAsync(rollout, ModelRollout.Model("v2", "v2", edit: s => WithJob(Short, s)), RolloutAction.Promote);
         await rollout.WaitForPhaseAsync(Phase.Healthy, modelVersion: "v2");
-        await PauseThenActAsync(rollout, ModelRollout.Model("v3", "v1", edit: Short), RolloutAction.Abort);
+        await PauseThenActAsync(rollout, ModelRollout.Model("v3", "v1", edit: s => WithJob(Short, s)), RolloutAction.Abort);
         await rollout.WaitForAsync(s => s.Phase == Phase.Degraded && s.AbortedRevision is not null, "the aborted release");
 
         await rollout.ApplyAsync(ModelRollout.Model("v4", "v1", edit: s =>
         {
             s.Strategy.StabilizationSeconds = 300;
+            WithJob(s);
             s.Analysis = new AnalysisSpec { IntervalSeconds = 2, FailureLimit = 1, Checks = [new CheckSpec { Name = "golden", Inference = ModelRollout.Golden() }] };
         }));
         await rollout.WaitForPhaseAsync(Phase.Stabilizing, modelVersion: "v4");
@@ -160,6 +162,16 @@ public sealed class RbacAuditTests
         Prefix = "Bearer ",
         ValueFrom = new HeaderValueSource { SecretKeyRef = new SecretKeyReference { Name = "model-token", Key = "token" } },
     };
+
+    /// <summary>A job check that passes at once: each release creates, reads and lists a Job; the history then deletes old ones.</summary>
+    static void WithJob(BlueGreenDeploymentSpec spec) =>
+        spec.SmokeTests.Add(ModelRollout.ScriptJob("evaluation", "echo audited > \"$BLUEGREEN_TERMINATION_MESSAGE_PATH\""));
+
+    static void WithJob(Action<BlueGreenDeploymentSpec> edit, BlueGreenDeploymentSpec spec)
+    {
+        edit(spec);
+        WithJob(spec);
+    }
 
     static void Short(BlueGreenDeploymentSpec spec)
     {

@@ -18,6 +18,7 @@ internal sealed class ChartRbacTests
         "apps/controllerrevisions: create,delete,get,list,watch",
         "/pods: list,watch",
         "/events: create",
+        "batch/jobs: create,delete,get,list",
     ];
 
     private static readonly string[] LeaseRules =
