@@ -27,6 +27,9 @@ public sealed record ClusterState
 
     public int ApiServerPort { get; init; }
 
+    /// <summary>The port of the metrics API the kubelet process serves on the bridge address (0: none).</summary>
+    public int MetricsPort { get; init; }
+
     public string? ModelServerDll { get; init; }
 
     public Dictionary<string, int> Pids { get; init; } = [];
