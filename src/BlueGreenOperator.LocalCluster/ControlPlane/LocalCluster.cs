@@ -260,7 +260,7 @@ public sealed class LocalCluster : IAsyncDisposable
 
     /// <summary>
     /// Points <c>v1beta1.metrics.k8s.io</c> at the kubelet process's metrics API: a Service without selector whose
-    /// Endpoints name the bridge address, and waits until the API server finds it Available.
+    /// Endpoints name the bridge address, and waits until the API server proxies to it.
     /// </summary>
     private async Task RegisterMetricsApiAsync(IKubernetes client, string caPem, CancellationToken cancellationToken)
     {
@@ -304,12 +304,17 @@ public sealed class LocalCluster : IAsyncDisposable
                 },
             },
             cancellationToken: cancellationToken);
+
+        // Available comes first; the API server routes the group a few seconds later (until then: 404).
         await WaitWhileRunningAsync(
             ClusterProcess.Kubelet,
-            async token => (await client.ApiregistrationV1.ReadAPIServiceAsync(apiService, cancellationToken: token)).Status?.Conditions?
-                .Any(condition => condition.Type == "Available" && condition.Status == "True") == true,
+            async token =>
+            {
+                await client.CustomObjects.ListClusterCustomObjectAsync(MetricsApi.Group, MetricsApi.Version, "nodes", cancellationToken: token);
+                return true;
+            },
             TimeSpan.FromMinutes(1),
-            $"APIService {apiService} to be Available",
+            $"APIService {apiService} to answer through the API server",
             cancellationToken);
     }
 
