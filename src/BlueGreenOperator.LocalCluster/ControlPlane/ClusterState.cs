@@ -21,6 +21,9 @@ public sealed record ClusterState
 
     public required string NodeName { get; init; }
 
+    /// <summary>The second node the kubelet registers: labelled and tainted as spot capacity, for placement tests.</summary>
+    public string SpotNodeName => NodeName + "-spot";
+
     public int EtcdClientPort { get; init; }
 
     public int EtcdPeerPort { get; init; }

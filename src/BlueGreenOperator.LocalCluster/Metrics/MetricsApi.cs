@@ -156,13 +156,27 @@ public sealed class MetricsApi(IKubernetes client, ClusterState cluster, string 
     /// <summary>A pod's metrics when every container of it has run a whole window (as metrics-server, a partial pod is left out).</summary>
     private static JsonObject? PodMetrics(V1Pod pod, UsageWindow usage)
     {
+        if (ContainerUsages(pod, usage) is not { } containers)
+        {
+            return null;
+        }
+
+        var item = Item("PodMetrics", pod.Metadata, usage);
+        item["metadata"]!["namespace"] = pod.Metadata.NamespaceProperty;
+        item["containers"] = new JsonArray([.. containers.Select(container => new JsonObject { ["name"] = container.Name, ["usage"] = Quantities(container.Usage) })]);
+        return item;
+    }
+
+    /// <summary>The usage of each container's process tree (its pid is in the container ID); null unless all have a whole window.</summary>
+    private static List<(string Name, ResourceUsage Usage)>? ContainerUsages(V1Pod pod, UsageWindow usage)
+    {
         var statuses = pod.Status?.ContainerStatuses ?? [];
         if (pod.Status?.Phase != "Running" || statuses.Count == 0)
         {
             return null;
         }
 
-        var containers = new JsonArray();
+        var containers = new List<(string, ResourceUsage)>();
         foreach (var status in statuses)
         {
             if (status.State?.Running is null
@@ -174,13 +188,10 @@ public sealed class MetricsApi(IKubernetes client, ClusterState cluster, string 
                 return null;
             }
 
-            containers.Add(new JsonObject { ["name"] = status.Name, ["usage"] = Quantities(container) });
+            containers.Add((status.Name, container));
         }
 
-        var item = Item("PodMetrics", pod.Metadata, usage);
-        item["metadata"]!["namespace"] = pod.Metadata.NamespaceProperty;
-        item["containers"] = containers;
-        return item;
+        return containers;
     }
 
     private async Task<IResult> NodesAsync(HttpContext http, string? name, CancellationToken cancellationToken)
@@ -196,21 +207,31 @@ public sealed class MetricsApi(IKubernetes client, ClusterState cluster, string 
                 ? [await client.CoreV1.ReadNodeAsync(name, cancellationToken: cancellationToken)]
                 : (await client.CoreV1.ListNodeAsync(labelSelector: http.Request.Query["labelSelector"], cancellationToken: cancellationToken)).Items;
 
-            // Every node of the local cluster is this machine.
-            var items = nodes.Where(node => node.Metadata.Name == cluster.NodeName)
-                .Select(node =>
-                {
-                    var item = Item("NodeMetrics", node.Metadata, usage);
-                    item["usage"] = Quantities(usage.Machine);
-                    return item;
-                })
-                .ToList();
+            var items = new List<JsonObject>();
+            foreach (var node in nodes.Where(node => node.Metadata.Name == cluster.NodeName || node.Metadata.Name == cluster.SpotNodeName))
+            {
+                var item = Item("NodeMetrics", node.Metadata, usage);
+                item["usage"] = Quantities(node.Metadata.Name == cluster.NodeName ? usage.Machine : await PodsOnAsync(node.Metadata.Name, usage, cancellationToken));
+                items.Add(item);
+            }
+
             return name is null ? List("NodeMetricsList", items) : items.Count == 1 ? Results.Json(items[0]) : NotFound("nodes", name);
         }
         catch (HttpOperationException ex)
         {
             return ex.Response.StatusCode == HttpStatusCode.NotFound && name is not null ? NotFound("nodes", name) : Failed(ex);
         }
+    }
+
+    /// <summary>
+    /// Both nodes are this one machine: the first reports the machine's usage, the spot node the sum of its pods'
+    /// (so that what runs there shows there).
+    /// </summary>
+    private async Task<ResourceUsage> PodsOnAsync(string node, UsageWindow usage, CancellationToken cancellationToken)
+    {
+        var pods = await client.CoreV1.ListPodForAllNamespacesAsync(fieldSelector: $"spec.nodeName={node}", cancellationToken: cancellationToken);
+        var containers = pods.Items.SelectMany(pod => ContainerUsages(pod, usage) ?? []).Select(container => container.Usage).ToList();
+        return new ResourceUsage(containers.Sum(container => container.Cores), containers.Sum(container => container.MemoryBytes));
     }
 
     private static JsonObject Item(string kind, V1ObjectMeta metadata, UsageWindow usage) => new()
