@@ -61,7 +61,7 @@ public sealed class CapacityTests
     }
 
     [Test]
-    public async Task Should_resize_the_serving_colour_on_kubectl_scale_when_healthy_and_mid_rollout_without_a_new_release()
+    public async Task Should_resize_the_serving_colour_on_kubectl_scale_down_and_up_when_healthy_and_mid_rollout_without_a_new_release()
     {
         await using var rollout = await ModelRollout.StartAsync();
         rollout.Watch();
@@ -89,9 +89,15 @@ public sealed class CapacityTests
         resized.Status!.PreviewRevision.Should().Be(v2, "the release under way is the same release");
         resized.Status.ActiveModelVersion.Should().Be("v1");
 
+        // Up again mid-release, as an autoscaler does under load: the serving colour grows at once.
+        await ScaleAsync(rollout, 3);
+        await rollout.WaitForServingAsync("v1", replicas: 3);
+        (await rollout.WaitForAsync(s => s.Replicas == 3 && s.Phase == Phase.Paused, "the serving colour grown while the release waits"))
+            .Status!.PreviewRevision.Should().Be(v2);
+
         await rollout.ActAsync(RolloutAction.Promote);
         await rollout.WaitForAsync(s => s.ActiveModelVersion == "v2" && s.LastSwitchMilliseconds is not null, "the promoted switch");
-        await rollout.WaitForServingAsync("v2", replicas: 2);
+        await rollout.WaitForServingAsync("v2", replicas: 3);
         var after = await ScaleSubresourceAsync(rollout);
         after.GetProperty("status").GetProperty("selector").GetString().Should().Contain("bluegreen.dev/color=green", "the autoscaler measures the colour that serves");
         (await rollout.EventsAsync()).Should().NotContain(e => e.Reason == "Superseded");
