@@ -61,7 +61,16 @@ public sealed class MetricsApi(IKubernetes client, ClusterState cluster, string 
         app.MapGet(root + "/namespaces/{ns}/pods", (HttpContext http, string ns, CancellationToken token) => PodsAsync(http, ns, null, token));
         app.MapGet(root + "/namespaces/{ns}/pods/{name}", (HttpContext http, string ns, string name, CancellationToken token) => PodsAsync(http, ns, name, token));
 
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            logger.LogError(ex, "Metrics API could not listen on {Address}:{Port}", cluster.BridgeAddress, cluster.MetricsPort);
+            throw;
+        }
+
         logger.LogInformation("Metrics API listening on {Address}:{Port}", cluster.BridgeAddress, cluster.MetricsPort);
         try
         {
