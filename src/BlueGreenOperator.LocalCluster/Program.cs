@@ -4,6 +4,7 @@ using BlueGreenOperator.LocalCluster.Benchmarks;
 using BlueGreenOperator.LocalCluster.ControlPlane;
 using BlueGreenOperator.LocalCluster.Install;
 using BlueGreenOperator.LocalCluster.Kubelet;
+using BlueGreenOperator.LocalCluster.Metrics;
 using BlueGreenOperator.LocalCluster.Networking;
 using BlueGreenOperator.LocalCluster.Processes;
 using k8s;
@@ -102,7 +103,9 @@ internal static class Program
         var state = ClusterState.TryLoad(full) ?? throw new InvalidOperationException($"No cluster state in {full}");
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Path.Combine(full, "kubeconfig")));
         var images = new ImageCatalog(state.ModelServerDll, DotnetHost.Path);
+        var metrics = new MetricsApi(client, state, Path.Combine(full, "pki"), logger).RunAsync(cancellationToken);
         await new LocalKubelet(client, state, Path.Combine(full, "logs", "pods"), images, logger).RunAsync(cancellationToken);
+        await metrics;
         return 0;
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using BlueGreenOperator.Api;
 using BlueGreenOperator.EndToEnd.Tests.Shipping;
 using BlueGreenOperator.LocalCluster.Kubelet;
+using BlueGreenOperator.LocalCluster.Testing;
 using BlueGreenOperator.Rollout;
 using FluentAssertions;
 using k8s;
@@ -19,8 +20,6 @@ namespace BlueGreenOperator.EndToEnd.Tests;
 [NonParallelizable]
 public sealed class CapacityTests
 {
-    const string SpotLabel = "capacity.bluegreen.dev/e2e";
-
     [Test]
     public async Task Should_say_within_seconds_that_a_release_asks_for_more_gpus_than_the_node_has_and_give_up_at_its_bound()
     {
@@ -62,7 +61,7 @@ public sealed class CapacityTests
     }
 
     [Test]
-    public async Task Should_resize_the_serving_colour_on_kubectl_scale_when_healthy_and_mid_rollout_without_a_new_release()
+    public async Task Should_resize_the_serving_colour_on_kubectl_scale_down_and_up_when_healthy_and_mid_rollout_without_a_new_release()
     {
         await using var rollout = await ModelRollout.StartAsync();
         rollout.Watch();
@@ -90,9 +89,15 @@ public sealed class CapacityTests
         resized.Status!.PreviewRevision.Should().Be(v2, "the release under way is the same release");
         resized.Status.ActiveModelVersion.Should().Be("v1");
 
+        // Up again mid-release, as an autoscaler does under load: the serving colour grows at once.
+        await ScaleAsync(rollout, 3);
+        await rollout.WaitForServingAsync("v1", replicas: 3);
+        (await rollout.WaitForAsync(s => s.Replicas == 3 && s.Phase == Phase.Paused, "the serving colour grown while the release waits"))
+            .Status!.PreviewRevision.Should().Be(v2);
+
         await rollout.ActAsync(RolloutAction.Promote);
         await rollout.WaitForAsync(s => s.ActiveModelVersion == "v2" && s.LastSwitchMilliseconds is not null, "the promoted switch");
-        await rollout.WaitForServingAsync("v2", replicas: 2);
+        await rollout.WaitForServingAsync("v2", replicas: 3);
         var after = await ScaleSubresourceAsync(rollout);
         after.GetProperty("status").GetProperty("selector").GetString().Should().Contain("bluegreen.dev/color=green", "the autoscaler measures the colour that serves");
         (await rollout.EventsAsync()).Should().NotContain(e => e.Reason == "Superseded");
@@ -100,21 +105,22 @@ public sealed class CapacityTests
     }
 
     [Test]
-    public async Task Should_move_the_standby_to_its_placement_and_restore_its_own_template_before_a_rollback_switches()
+    public async Task Should_move_the_standby_to_the_spot_node_and_restore_its_own_template_before_a_rollback_switches()
     {
-        var node = (await ModelRollout.Client.CoreV1.ListNodeAsync()).Items.Single().Metadata.Name;
-        await Kubectl.RunCheckedAsync("label", "node", node, $"{SpotLabel}=spot", "--overwrite");
+        var spotNode = SharedCluster.Current.State.SpotNodeName;
         await using var rollout = await ModelRollout.StartAsync();
         rollout.Watch();
         await rollout.ApplyAsync(ModelRollout.Model("v1", "v1"));
         await rollout.WaitForPhaseAsync(Phase.Healthy, modelVersion: "v1");
+        (await BluePodsAsync(rollout)).Should().OnlyContain(p => p.Spec.NodeName != spotNode, "nothing goes to the tainted spot node unasked");
 
         await rollout.ApplyAsync(ModelRollout.Model("v2", "v2", edit: s =>
         {
             s.Strategy.StabilizationSeconds = 300;
             s.Strategy.Standby = new StandbyPlacementSpec
             {
-                NodeSelector = new Dictionary<string, string> { [SpotLabel] = "spot" },
+                NodeSelector = new Dictionary<string, string> { [LocalKubelet.CapacityLabel] = LocalKubelet.SpotCapacity },
+                Tolerations = [new V1Toleration { Key = LocalKubelet.CapacityLabel, OperatorProperty = "Equal", Value = LocalKubelet.SpotCapacity, Effect = "NoSchedule" }],
                 Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("10m") } },
             };
         }));
@@ -123,17 +129,18 @@ public sealed class CapacityTests
         await rollout.UntilAsync(async () =>
         {
             var pods = await BluePodsAsync(rollout);
-            return pods.Count == 1 && pods.All(p => IsReady(p) && p.Spec.NodeSelector?.ContainsKey(SpotLabel) == true);
-        }, "one ready standby pod on the spot placement");
+            return pods.Count == 1 && pods.All(p => IsReady(p) && p.Spec.NodeName == spotNode);
+        }, "one ready standby pod on the spot node");
 
         await rollout.ActAsync(RolloutAction.Rollback);
         var rolledBack = await rollout.WaitForPhaseAsync(Phase.RolledBack, 90, modelVersion: "v1");
         var blue = await rollout.DeploymentAsync("blue");
         blue!.Spec.Template.Spec.NodeSelector.Should().BeNull("the revision's own template is restored before the switch");
+        blue.Spec.Template.Spec.Tolerations.Should().BeNull();
         var hash = rolledBack.Status!.ActivePodTemplateHash;
         var selected = (await BluePodsAsync(rollout)).Where(p => p.Metadata.Labels["pod-template-hash"] == hash).ToList();
-        selected.Should().NotBeEmpty().And.OnlyContain(p => p.Spec.NodeSelector == null || !p.Spec.NodeSelector.ContainsKey(SpotLabel),
-            "the Service selects pods of the tested template, never the placed ones");
+        selected.Should().NotBeEmpty().And.OnlyContain(p => p.Spec.NodeName != spotNode,
+            "the Service selects pods of the tested template, scheduled where that template goes, never the placed ones");
         await rollout.WaitForServingAsync("v1");
         await rollout.AssertInvariantsHeldAsync();
     }

@@ -68,6 +68,9 @@ internal sealed class InvariantMonitor : IAsyncDisposable
     readonly List<Tolerance> _tolerances = [];
     readonly List<Episode> _episodes = [];
     readonly Dictionary<ViolationKind, Episode> _open = [];
+    // The serving colours' last seen sizes, and those that went down below `replicas` and are not back yet (I3).
+    readonly Dictionary<string, int> _servingReplicas = [];
+    readonly HashSet<string> _shrunk = [];
     readonly Task _loop;
     ImmutableHashSet<string> _neverServe;
     int _observations;
@@ -253,11 +256,22 @@ internal sealed class InvariantMonitor : IAsyncDisposable
             {
                 findings.Add(new Finding(ViolationKind.ServingDeploymentMissing, $"the Deployment {_name}-{color} of the serving colour is gone"));
             }
-            else if (resource?.Status is { } status && BeforeSwitch.Contains(status.Phase) && status.ActiveColor == color
-                && deployment.Spec.Replicas < resource.Spec.Replicas)
+            else
             {
-                findings.Add(new Finding(ViolationKind.ServingColorShrunk,
-                    $"I3: the serving colour {color} was scaled to {deployment.Spec.Replicas} < {resource.Spec.Replicas} in phase {status.Phase}"));
+                // Lagging behind a raised `replicas` (an autoscaler scaling up mid-release, before the operator resized
+                // the colour) is no shrink: a shrink is a size going down below `replicas`, and lasts until it is back.
+                var size = deployment.Spec.Replicas ?? 0;
+                var before = _servingReplicas.GetValueOrDefault(color, int.MaxValue);
+                _servingReplicas[color] = size;
+                if (resource is null || size >= resource.Spec.Replicas)
+                    _shrunk.Remove(color);
+                else if (size < before)
+                    _shrunk.Add(color);
+                if (resource?.Status is { } status && BeforeSwitch.Contains(status.Phase) && status.ActiveColor == color && _shrunk.Contains(color))
+                {
+                    findings.Add(new Finding(ViolationKind.ServingColorShrunk,
+                        $"I3: the serving colour {color} was scaled to {deployment.Spec.Replicas} < {resource.Spec.Replicas} in phase {status.Phase}"));
+                }
             }
         }
 

@@ -165,9 +165,12 @@ internal sealed class ModelRollout : IAsyncDisposable
     /// Starts the load generator and the invariant monitor; <paramref name="neverServe"/> are model versions that must
     /// never answer through the active Service nor have a pod behind it.
     /// </summary>
-    public void Watch(params string[] neverServe)
+    public void Watch(params string[] neverServe) => Watch(new TrafficOptions(), neverServe);
+
+    /// <summary>As <see cref="Watch(string[])"/>, with a load generator as light or heavy as <paramref name="traffic"/> says.</summary>
+    public void Watch(TrafficOptions traffic, params string[] neverServe)
     {
-        Traffic ??= TrafficGenerator.Start(Client, Ns, ServiceName, neverServe);
+        Traffic ??= TrafficGenerator.Start(Client, Ns, ServiceName, neverServe, traffic);
         Monitor ??= new InvariantMonitor(Client, Ns, Name, ServiceName, Traffic, neverServe);
     }
 

@@ -100,6 +100,21 @@ public sealed class FaultKnobTests
         PrometheusText.Sample(metrics, $"model_inference_duration_seconds_sum{{{Labels}}}").Should().BeGreaterThanOrEqualTo(0.4);
     }
 
+    [Test]
+    public async Task Should_burn_the_cpu_work_on_every_inference_so_load_becomes_cpu_usage()
+    {
+        await using var server = await StartWith("CPU_WORK_MS", "200");
+
+        var before = server.CpuTime;
+        for (var i = 0; i < 3; i++)
+        {
+            (await server.InferAsync(Request(Setosa))).Status.Should().Be(HttpStatusCode.OK);
+        }
+
+        (server.CpuTime - before).Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(600), "200 ms of CPU time for each of 3 requests");
+        server.Output.Should().Contain("CPU_WORK_MS=200");
+    }
+
     [TestCase("0.5", new[] { 200, 500, 200, 500, 200, 500 })]
     [TestCase("0.25", new[] { 200, 200, 200, 500, 200, 200, 200, 500 })]
     [TestCase("1", new[] { 500, 500, 500 })]

@@ -17,7 +17,7 @@ internal sealed class ModelServerProcess : IAsyncDisposable
     private static readonly string[] Knobs =
     [
         "PORT", "BIND_ADDRESS", "MODEL_NAME", "MODEL_VERSION", "REPORTED_VERSION", "STARTUP_DELAY_SECONDS", "NEVER_READY",
-        "WRONG_PREDICTIONS", "WRONG_PREDICTIONS_CLAIM_FILE", "ADDED_LATENCY_MS", "ERROR_RATE", "CRASH_AFTER_REQUESTS", "ASPNETCORE_URLS", "MODEL_FILE",
+        "WRONG_PREDICTIONS", "WRONG_PREDICTIONS_CLAIM_FILE", "ADDED_LATENCY_MS", "CPU_WORK_MS", "ERROR_RATE", "CRASH_AFTER_REQUESTS", "ASPNETCORE_URLS", "MODEL_FILE",
     ];
 
     private readonly Process process;
@@ -48,6 +48,16 @@ internal sealed class ModelServerProcess : IAsyncDisposable
     }
 
     public bool HasExited => process.HasExited;
+
+    /// <summary>CPU time the server process used so far (user and system).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
 
     public int ExitCode => process.ExitCode;
 

@@ -62,6 +62,8 @@ internal static class OpenInferenceEndpoints
                 await Task.Delay(settings.AddedLatency, context.RequestAborted);
             }
 
+            CpuWork.Burn(settings.CpuWork);
+
             if (decision.Fail)
             {
                 await Results.Json(

@@ -19,6 +19,7 @@ internal sealed record ServerSettings(
     bool NeverReady,
     bool WrongPredictions,
     TimeSpan AddedLatency,
+    TimeSpan CpuWork,
     double ErrorRate,
     long? CrashAfterRequests,
     string? ModelFile = null)
@@ -87,6 +88,7 @@ internal sealed record ServerSettings(
             NeverReady: Flag("NEVER_READY", Value("NEVER_READY")),
             WrongPredictions: Flag("WRONG_PREDICTIONS", Value("WRONG_PREDICTIONS")) || ClaimsWrongPredictions(Value("WRONG_PREDICTIONS_CLAIM_FILE")),
             AddedLatency: TimeSpan.FromMilliseconds(NonNegative("ADDED_LATENCY_MS", Value("ADDED_LATENCY_MS"))),
+            CpuWork: TimeSpan.FromMilliseconds(NonNegative("CPU_WORK_MS", Value("CPU_WORK_MS"))),
             ErrorRate: errorRate,
             CrashAfterRequests: crashAfter,
             ModelFile: ModelFileOf(Value("MODEL_FILE")));

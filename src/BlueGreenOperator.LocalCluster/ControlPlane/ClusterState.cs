@@ -21,11 +21,17 @@ public sealed record ClusterState
 
     public required string NodeName { get; init; }
 
+    /// <summary>The second node the kubelet registers: labelled and tainted as spot capacity, for placement tests.</summary>
+    public string SpotNodeName => NodeName + "-spot";
+
     public int EtcdClientPort { get; init; }
 
     public int EtcdPeerPort { get; init; }
 
     public int ApiServerPort { get; init; }
+
+    /// <summary>The port of the metrics API the kubelet process serves on the bridge address (0: none).</summary>
+    public int MetricsPort { get; init; }
 
     public string? ModelServerDll { get; init; }
 

@@ -4,10 +4,12 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using BlueGreenOperator.LocalCluster.Install;
+using BlueGreenOperator.LocalCluster.Metrics;
 using BlueGreenOperator.LocalCluster.Networking;
 using BlueGreenOperator.LocalCluster.Processes;
 using k8s;
 using k8s.Autorest;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,6 +24,8 @@ public sealed class LocalCluster : IAsyncDisposable
     // Room for thousands of Services (two an object); addresses are only allocated, never routed, so clusters may share it.
     private const string ServiceClusterIpRange = "10.0.0.0/16";
     private const string KubernetesServiceAddress = "10.0.0.1";
+    private const string HorizontalPodAutoscalerSyncPeriod = "5s";
+    private const string HorizontalPodAutoscalerDownscaleStabilization = "30s";
 
     private readonly ILogger logger;
 
@@ -90,6 +94,7 @@ public sealed class LocalCluster : IAsyncDisposable
             EtcdClientPort = FreePort.Next(),
             EtcdPeerPort = FreePort.Next(),
             ApiServerPort = FreePort.Next(),
+            MetricsPort = FreePort.Next(),
             ModelServerDll = options.ModelServerDll,
         };
         state.Save(full);
@@ -173,13 +178,18 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         var pki = PathIn("pki");
         System.IO.Directory.CreateDirectory(pki);
-        var certificates = ClusterCertificates.Create(KubernetesServiceAddress);
+        var certificates = ClusterCertificates.Create(KubernetesServiceAddress, State.BridgeAddress, $"{MetricsApi.ServiceName}.{MetricsApi.ServiceNamespace}.svc");
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         await File.WriteAllTextAsync(Path.Combine(pki, "ca.crt"), certificates.CaCertificatePem, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(pki, "apiserver.crt"), certificates.ServingCertificatePem, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(pki, "apiserver.key"), certificates.ServingKeyPem, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(pki, "sa.key"), certificates.ServiceAccountKeyPem, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(pki, "sa.pub"), certificates.ServiceAccountPublicKeyPem, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(pki, "front-proxy-ca.crt"), certificates.FrontProxyCaCertificatePem, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(pki, "front-proxy-client.crt"), certificates.ProxyClientCertificatePem, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(pki, "front-proxy-client.key"), certificates.ProxyClientKeyPem, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(pki, "metrics.crt"), certificates.MetricsServingCertificatePem, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(pki, "metrics.key"), certificates.MetricsServingKeyPem, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(pki, "tokens.csv"), $"{token},admin,admin,\"system:masters\"\n", cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(pki, "audit-policy.yaml"), ApiServerPolicies.Audit, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(pki, "admission.yaml"), ApiServerPolicies.Admission, cancellationToken);
@@ -209,6 +219,10 @@ public sealed class LocalCluster : IAsyncDisposable
                 $"--root-ca-file={Path.Combine(pki, "ca.crt")}",
                 $"--service-cluster-ip-range={ServiceClusterIpRange}",
                 "--node-monitor-grace-period=40s",
+
+                // HorizontalPodAutoscalers act within seconds rather than 15 s; scaling down waits 30 s rather than 5 min.
+                $"--horizontal-pod-autoscaler-sync-period={HorizontalPodAutoscalerSyncPeriod}",
+                $"--horizontal-pod-autoscaler-downscale-stabilization={HorizontalPodAutoscalerDownscaleStabilization}",
                 "--profiling=false",
             ],
             cancellationToken);
@@ -234,6 +248,7 @@ public sealed class LocalCluster : IAsyncDisposable
             TimeSpan.FromMinutes(2),
             $"node {State.NodeName} to be Ready",
             cancellationToken);
+        await RegisterMetricsApiAsync(client, certificates.CaCertificatePem, cancellationToken);
         await WaitWhileRunningAsync(
             ClusterProcess.ControllerManager,
             async token => await ServiceAccountExistsAsync(client, token),
@@ -241,6 +256,66 @@ public sealed class LocalCluster : IAsyncDisposable
             "the default service account",
             cancellationToken);
         logger.LogInformation("Local cluster {Prefix} is up after {Elapsed}", State.Prefix, stopwatch.Elapsed);
+    }
+
+    /// <summary>
+    /// Points <c>v1beta1.metrics.k8s.io</c> at the kubelet process's metrics API: a Service without selector whose
+    /// Endpoints name the bridge address, and waits until the API server proxies to it.
+    /// </summary>
+    private async Task RegisterMetricsApiAsync(IKubernetes client, string caPem, CancellationToken cancellationToken)
+    {
+        const string portName = "https";
+        await client.CoreV1.CreateNamespacedServiceAsync(
+            new V1Service
+            {
+                Metadata = new V1ObjectMeta { Name = MetricsApi.ServiceName },
+                Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Name = portName, Port = 443, TargetPort = State.MetricsPort }] },
+            },
+            MetricsApi.ServiceNamespace,
+            cancellationToken: cancellationToken);
+        await client.CoreV1.CreateNamespacedEndpointsAsync(
+            new V1Endpoints
+            {
+                Metadata = new V1ObjectMeta { Name = MetricsApi.ServiceName },
+                Subsets =
+                [
+                    new V1EndpointSubset
+                    {
+                        Addresses = [new V1EndpointAddress { Ip = State.BridgeAddress }],
+                        Ports = [new Corev1EndpointPort { Name = portName, Port = State.MetricsPort }],
+                    },
+                ],
+            },
+            MetricsApi.ServiceNamespace,
+            cancellationToken: cancellationToken);
+        var apiService = $"{MetricsApi.Version}.{MetricsApi.Group}";
+        await client.ApiregistrationV1.CreateAPIServiceAsync(
+            new V1APIService
+            {
+                Metadata = new V1ObjectMeta { Name = apiService },
+                Spec = new V1APIServiceSpec
+                {
+                    Group = MetricsApi.Group,
+                    Version = MetricsApi.Version,
+                    Service = new Apiregistrationv1ServiceReference { Name = MetricsApi.ServiceName, NamespaceProperty = MetricsApi.ServiceNamespace, Port = 443 },
+                    CaBundle = System.Text.Encoding.UTF8.GetBytes(caPem),
+                    GroupPriorityMinimum = 100,
+                    VersionPriority = 100,
+                },
+            },
+            cancellationToken: cancellationToken);
+
+        // Available comes first; the API server routes the group a few seconds later (until then: 404).
+        await WaitWhileRunningAsync(
+            ClusterProcess.Kubelet,
+            async token =>
+            {
+                await client.CustomObjects.ListClusterCustomObjectAsync(MetricsApi.Group, MetricsApi.Version, "nodes", cancellationToken: token);
+                return true;
+            },
+            TimeSpan.FromMinutes(1),
+            $"APIService {apiService} to answer through the API server",
+            cancellationToken);
     }
 
     private static async Task<bool> ServiceAccountExistsAsync(IKubernetes client, CancellationToken cancellationToken)
@@ -317,6 +392,18 @@ public sealed class LocalCluster : IAsyncDisposable
                 "--allow-privileged=true",
                 "--profiling=false",
                 $"--cert-dir={pki}",
+
+                // API aggregation: the API server proxies metrics.k8s.io to the kubelet process's metrics API with a
+                // front-proxy client certificate and names the user in headers; it dials the Service's endpoint
+                // directly (no kube-proxy here to route a cluster IP).
+                $"--requestheader-client-ca-file={Path.Combine(pki, "front-proxy-ca.crt")}",
+                $"--requestheader-allowed-names={ClusterCertificates.ProxyClientName}",
+                "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+                "--requestheader-group-headers=X-Remote-Group",
+                "--requestheader-username-headers=X-Remote-User",
+                $"--proxy-client-cert-file={Path.Combine(pki, "front-proxy-client.crt")}",
+                $"--proxy-client-key-file={Path.Combine(pki, "front-proxy-client.key")}",
+                "--enable-aggregator-routing=true",
             ],
             cancellationToken);
 

@@ -11,11 +11,16 @@ using Microsoft.Extensions.Logging;
 namespace BlueGreenOperator.LocalCluster.Kubelet;
 
 /// <summary>
-/// A small kubelet: registers the node and keeps it Ready, watches the pods bound to it and runs
-/// each one with a <see cref="PodRunner"/>.
+/// A small kubelet: registers two nodes of this one machine (the node every pod goes to, and a spot node that takes
+/// only pods tolerating its taint) and keeps them Ready, watches the pods bound to them and runs each one with a
+/// <see cref="PodRunner"/>.
 /// </summary>
 public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, string logDirectory, ImageCatalog images, ILogger logger)
 {
+    /// <summary>The label (and the taint's key, effect NoSchedule) of the spot node, with the value <see cref="SpotCapacity"/>.</summary>
+    public const string CapacityLabel = "node.bluegreen.dev/capacity";
+    public const string SpotCapacity = "spot";
+
     // Every address of the pod subnet but the bridge's.
     private const int PodCapacity = ClusterState.PodSubnetHosts - 1;
 
@@ -36,6 +41,8 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
     private readonly ConcurrentDictionary<string, DateTime> finished = new();
     private readonly PodNetwork network = new(cluster);
     private readonly DateTime readySince = DateTime.UtcNow;
+
+    private IEnumerable<string> NodeNames => [cluster.NodeName, cluster.SpotNodeName];
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -62,40 +69,51 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
 
     private async Task RegisterNodeAsync(CancellationToken cancellationToken)
     {
-        var node = new V1Node
+        foreach (var name in NodeNames)
         {
-            Metadata = new V1ObjectMeta
+            var spot = name == cluster.SpotNodeName;
+            var labels = new Dictionary<string, string>
             {
-                Name = cluster.NodeName,
-                Labels = new Dictionary<string, string>
-                {
-                    ["kubernetes.io/hostname"] = cluster.NodeName,
-                    ["kubernetes.io/os"] = "linux",
-                    ["kubernetes.io/arch"] = "amd64",
-                },
-            },
-            Spec = new V1NodeSpec { PodCIDR = cluster.PodSubnet, PodCIDRs = [cluster.PodSubnet] },
-        };
-        await Eventually.UntilAsync(
-            async token =>
+                ["kubernetes.io/hostname"] = name,
+                ["kubernetes.io/os"] = "linux",
+                ["kubernetes.io/arch"] = "amd64",
+            };
+            if (spot)
             {
-                try
-                {
-                    await client.CoreV1.CreateNodeAsync(node, cancellationToken: token);
-                }
-                catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
-                {
-                    // Registered by an earlier kubelet of this cluster.
-                }
+                labels[CapacityLabel] = SpotCapacity;
+            }
 
-                await ReportNodeStatusAsync(token);
-                return true;
-            },
-            TimeSpan.FromMinutes(2),
-            "node registration",
-            cancellationToken,
-            TimeSpan.FromSeconds(1));
-        logger.LogInformation("Registered node {Node}", cluster.NodeName);
+            var node = new V1Node
+            {
+                Metadata = new V1ObjectMeta { Name = name, Labels = labels },
+                Spec = new V1NodeSpec
+                {
+                    PodCIDR = cluster.PodSubnet,
+                    PodCIDRs = [cluster.PodSubnet],
+                    Taints = spot ? [new V1Taint { Key = CapacityLabel, Value = SpotCapacity, Effect = "NoSchedule" }] : null,
+                },
+            };
+            await Eventually.UntilAsync(
+                async token =>
+                {
+                    try
+                    {
+                        await client.CoreV1.CreateNodeAsync(node, cancellationToken: token);
+                    }
+                    catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+                    {
+                        // Registered by an earlier kubelet of this cluster.
+                    }
+
+                    await ReportNodeStatusAsync(name, token);
+                    return true;
+                },
+                TimeSpan.FromMinutes(2),
+                $"registration of node {name}",
+                cancellationToken,
+                TimeSpan.FromSeconds(1));
+            logger.LogInformation("Registered node {Node}", name);
+        }
     }
 
     private async Task HeartbeatAsync(CancellationToken cancellationToken)
@@ -113,13 +131,16 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
                     }
                 }
 
-                try
+                foreach (var name in NodeNames)
                 {
-                    await ReportNodeStatusAsync(cancellationToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning(ex, "Node heartbeat failed");
+                    try
+                    {
+                        await ReportNodeStatusAsync(name, cancellationToken);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        logger.LogWarning(ex, "Heartbeat of node {Node} failed", name);
+                    }
                 }
             }
         }
@@ -129,7 +150,7 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
         }
     }
 
-    private async Task ReportNodeStatusAsync(CancellationToken cancellationToken)
+    private async Task ReportNodeStatusAsync(string name, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
         V1NodeCondition Condition(string type, string status, string reason) => new()
@@ -145,8 +166,14 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
             ["cpu"] = new(Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)),
             ["memory"] = new($"{MemoryKibibytes().ToString(CultureInfo.InvariantCulture)}Ki"),
             ["pods"] = new(PodCapacity.ToString(CultureInfo.InvariantCulture)),
-            [AcceleratorResource] = new(AcceleratorCapacity.ToString(CultureInfo.InvariantCulture)),
         };
+
+        // Accelerators are on the first node only: the spot node is cheap CPU capacity.
+        if (name == cluster.NodeName)
+        {
+            resources[AcceleratorResource] = new(AcceleratorCapacity.ToString(CultureInfo.InvariantCulture));
+        }
+
         var status = new V1NodeStatus
         {
             Conditions =
@@ -159,7 +186,7 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
             Addresses =
             [
                 new V1NodeAddress { Type = "InternalIP", Address = cluster.BridgeAddress },
-                new V1NodeAddress { Type = "Hostname", Address = cluster.NodeName },
+                new V1NodeAddress { Type = "Hostname", Address = name },
             ],
             Capacity = resources,
             Allocatable = resources,
@@ -179,17 +206,17 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
         };
         await client.CoreV1.PatchNodeStatusAsync(
             new V1Patch(KubernetesJson.Serialize(new V1Node { Status = status }), V1Patch.PatchType.MergePatch),
-            cluster.NodeName,
+            name,
             cancellationToken: cancellationToken);
 
-        var node = await client.CoreV1.ReadNodeAsync(cluster.NodeName, cancellationToken: cancellationToken);
+        var node = await client.CoreV1.ReadNodeAsync(name, cancellationToken: cancellationToken);
         var taints = node.Spec?.Taints ?? [];
         if (taints.Any(taint => NotReadyTaints.Contains(taint.Key)))
         {
             var kept = taints.Where(taint => !NotReadyTaints.Contains(taint.Key)).ToList();
             var patch = new V1Node { Spec = new V1NodeSpec { Taints = kept } };
-            await client.CoreV1.PatchNodeAsync(new V1Patch(KubernetesJson.Serialize(patch), V1Patch.PatchType.MergePatch), cluster.NodeName, cancellationToken: cancellationToken);
-            logger.LogInformation("Removed the not-ready taint from {Node}", cluster.NodeName);
+            await client.CoreV1.PatchNodeAsync(new V1Patch(KubernetesJson.Serialize(patch), V1Patch.PatchType.MergePatch), name, cancellationToken: cancellationToken);
+            logger.LogInformation("Removed the not-ready taint from {Node}", name);
         }
     }
 
@@ -201,7 +228,8 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
 
     private async Task WatchPodsAsync(CancellationToken cancellationToken)
     {
-        var fieldSelector = $"spec.nodeName={cluster.NodeName}";
+        // Every bound pod: both nodes are this kubelet's, and a field selector cannot name two values.
+        const string fieldSelector = "spec.nodeName!=";
         while (true)
         {
             try
@@ -274,7 +302,7 @@ public sealed class LocalKubelet(IKubernetes client, ClusterState cluster, strin
             return;
         }
 
-        if (finished.ContainsKey(uid))
+        if (finished.ContainsKey(uid) || !NodeNames.Contains(pod.Spec?.NodeName))
         {
             return;
         }

@@ -142,7 +142,7 @@ internal sealed class PodRunner(
             Namespace,
             Name,
             Uid,
-            cluster.NodeName,
+            spec.Spec.NodeName ?? cluster.NodeName,
             cluster.BridgeAddress,
             sandbox.Address,
             sandbox.Namespace,

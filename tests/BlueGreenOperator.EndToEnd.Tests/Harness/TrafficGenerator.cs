@@ -14,7 +14,16 @@ namespace BlueGreenOperator.EndToEnd.Tests.Harness;
 /// <param name="Concurrency">Loops, each with at most one request in flight.</param>
 /// <param name="RequestTimeout">A request without an answer by then is a failed request.</param>
 /// <param name="Pause">Each loop waits this long between two requests, so a long test stays cheap.</param>
-internal sealed record TrafficOptions(int Concurrency = 4, TimeSpan? RequestTimeout = null, TimeSpan? Pause = null, string Model = "iris", string PortName = "http")
+/// <param name="MaxRequests">The loops stop after this many requests in all (unbounded when null).</param>
+/// <param name="MaxDuration">The loops stop this long after the start at the latest (unbounded when null).</param>
+internal sealed record TrafficOptions(
+    int Concurrency = 4,
+    TimeSpan? RequestTimeout = null,
+    TimeSpan? Pause = null,
+    string Model = "iris",
+    string PortName = "http",
+    long? MaxRequests = null,
+    TimeSpan? MaxDuration = null)
 {
     public TimeSpan Timeout => RequestTimeout ?? TimeSpan.FromSeconds(2);
 
@@ -79,6 +88,8 @@ internal sealed class TrafficGenerator : IAsyncDisposable
         };
         _endpoints = NamedObjectWatch.Endpoints(client, ns, service, OnEndpoints);
         _running.Start();
+        if (options.MaxDuration is { } lifetime)
+            _stop.CancelAfter(lifetime);
         _loops = [.. Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(() => LoopAsync(_stop.Token)))];
     }
 
@@ -168,7 +179,7 @@ internal sealed class TrafficGenerator : IAsyncDisposable
 
     async Task LoopAsync(CancellationToken ct)
     {
-        while (!ct.IsCancellationRequested)
+        while (!ct.IsCancellationRequested && (_options.MaxRequests is not { } most || Interlocked.Read(ref _requests) < most))
         {
             var targets = Targets;
             if (Volatile.Read(ref _serving) == 1)
