@@ -10,4 +10,8 @@ public interface ICheckRunner
 }
 
 /// <summary>One run: the checks of one kind of one object (in <paramref name="Namespace"/>) against pods of one colour at one revision.</summary>
-public sealed record CheckRun(string Namespace, CheckKind Kind, Color Color, string Revision, IReadOnlyList<CheckTarget> Pods, IReadOnlyList<CheckSpec> Checks);
+public sealed record CheckRun(string Namespace, CheckKind Kind, Color Color, string Revision, IReadOnlyList<CheckTarget> Pods, IReadOnlyList<CheckSpec> Checks)
+{
+    /// <summary>What each pod goes through before its checks: the model identity question, the warm-up.</summary>
+    public PodGates Gates { get; init; } = PodGates.None;
+}

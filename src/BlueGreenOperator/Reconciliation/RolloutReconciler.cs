@@ -96,10 +96,13 @@ internal sealed class RolloutReconciler(
                 case Wait:
                     return After(plan, actionLeft);
                 case RunSmokeTests smoke:
-                    StartChecks(key, resource, CheckKind.Smoke, smoke.Color, smoke.Revision, resource.Spec.SmokeTests);
+                    StartChecks(key, resource, CheckKind.Smoke, smoke.Color, smoke.Revision, resource.Spec.SmokeTests, PodGates.BeforeSmokeTests(resource.Spec));
                     return After(plan, actionLeft);
                 case RunAnalysis analysis:
-                    StartChecks(key, resource, CheckKind.Analysis, analysis.Color, analysis.Revision, resource.Spec.Analysis?.Checks ?? []);
+                    StartChecks(key, resource, CheckKind.Analysis, analysis.Color, analysis.Revision, resource.Spec.Analysis?.Checks ?? [], PodGates.ForAnalysis(resource.Spec));
+                    return After(plan, actionLeft);
+                case RunStandbyWarmup warmup:
+                    StartChecks(key, resource, CheckKind.Warmup, warmup.Color, warmup.Revision, [], PodGates.ForStandby(resource.Spec));
                     return After(plan, actionLeft);
             }
 
@@ -194,16 +197,17 @@ internal sealed class RolloutReconciler(
             NameConflict = world.NameConflict ?? (_conflicts.TryGetValue(key, out var conflict) ? conflict.Conflict.Message : null),
             SmokeTests = checks.LastReport(uid, CheckKind.Smoke),
             Analysis = checks.LastReport(uid, CheckKind.Analysis),
+            StandbyWarmup = checks.LastReport(uid, CheckKind.Warmup),
             Refused = _refusals.TryGetValue(key, out var refusal) ? refusal.Write : null,
             ActiveServiceWrite = serviceWrite,
         };
     }
 
-    void StartChecks(ObjectKey key, BlueGreenDeployment resource, CheckKind kind, Color color, string revision, IList<CheckSpec> specs)
+    void StartChecks(ObjectKey key, BlueGreenDeployment resource, CheckKind kind, Color color, string revision, IList<CheckSpec> specs, PodGates gates)
     {
         var targets = cluster.CheckTargets(resource, color, revision);
         logger.LogInformation("Starting {Kind} checks on {Color} at {Revision} against {Pods} pods", kind.Label(), color.Label(), revision, targets.Count);
-        checks.Start(key, resource.Metadata.Uid ?? "", kind, color, revision, targets, [.. specs], CheckBudget.Remaining(resource, kind, time.GetUtcNow()));
+        checks.Start(key, resource.Metadata.Uid ?? "", kind, color, revision, targets, [.. specs], CheckBudget.Remaining(resource, kind, time.GetUtcNow()), gates);
     }
 
     // An action that could not be removed is looked at again soon, so that it is neither lost nor left behind.
