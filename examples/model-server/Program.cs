@@ -35,9 +35,10 @@ var logger = app.Logger;
 
 logger.LogInformation(
     "Knobs: REPORTED_VERSION={ReportedVersion} STARTUP_DELAY_SECONDS={StartupDelay} NEVER_READY={NeverReady} WRONG_PREDICTIONS={WrongPredictions} " +
-    "ADDED_LATENCY_MS={AddedLatency} ERROR_RATE={ErrorRate} CRASH_AFTER_REQUESTS={CrashAfter}",
+    "ADDED_LATENCY_MS={AddedLatency} ERROR_RATE={ErrorRate} CRASH_AFTER_REQUESTS={CrashAfter} COLD_START_MS={ColdStart} COLD_START_REQUESTS={ColdRequests}",
     settings.ReportedVersion, settings.StartupDelay.TotalSeconds, settings.NeverReady, settings.WrongPredictions,
-    settings.AddedLatency.TotalMilliseconds, settings.ErrorRate, settings.CrashAfterRequests?.ToString() ?? "off");
+    settings.AddedLatency.TotalMilliseconds, settings.ErrorRate, settings.CrashAfterRequests?.ToString() ?? "off",
+    settings.ColdStart.TotalMilliseconds, settings.ColdStartRequests);
 
 // The weights are those of MODEL_VERSION; what the server calls them outside is the reported version.
 var signature = new ModelSignature(settings.ModelName, settings.ReportedVersion, IrisDataSet.FeatureCount, IrisDataSet.ClassCount);

@@ -100,6 +100,27 @@ public sealed class FaultKnobTests
         PrometheusText.Sample(metrics, $"model_inference_duration_seconds_sum{{{Labels}}}").Should().BeGreaterThanOrEqualTo(0.4);
     }
 
+    [Test]
+    public async Task Should_answer_the_first_inference_requests_slowly_during_the_cold_start_and_then_at_full_speed()
+    {
+        await using var server = await ModelServerProcess.StartAsync(new Dictionary<string, string> { ["COLD_START_MS"] = "800", ["COLD_START_REQUESTS"] = "4" });
+
+        var elapsed = new List<TimeSpan>();
+        for (var i = 0; i < 6; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            (await server.InferAsync(Request(Setosa))).Status.Should().Be(HttpStatusCode.OK);
+            elapsed.Add(watch.Elapsed);
+        }
+
+        // Request n of 4 waits (4 - n + 1)/4 of 800 ms: 800, 600, 400, 200, then nothing (not asserted: a wall-clock bound).
+        elapsed[0].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(800));
+        elapsed[1].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(600));
+        elapsed[3].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(200));
+        var metrics = await server.ScrapeMetricsAsync();
+        PrometheusText.Sample(metrics, $"model_inference_duration_seconds_sum{{{Labels}}}").Should().BeGreaterThanOrEqualTo(2.0, "the cold start is part of the measured duration");
+    }
+
     [TestCase("0.5", new[] { 200, 500, 200, 500, 200, 500 })]
     [TestCase("0.25", new[] { 200, 200, 200, 500, 200, 200, 200, 500 })]
     [TestCase("1", new[] { 500, 500, 500 })]
@@ -198,6 +219,8 @@ public sealed class FaultKnobTests
     [TestCase("NEVER_READY", "perhaps", "NEVER_READY must be true or false")]
     [TestCase("ADDED_LATENCY_MS", "-5", "ADDED_LATENCY_MS must not be negative")]
     [TestCase("CRASH_AFTER_REQUESTS", "0", "CRASH_AFTER_REQUESTS must be at least 1")]
+    [TestCase("COLD_START_MS", "-1", "COLD_START_MS must not be negative")]
+    [TestCase("COLD_START_REQUESTS", "0", "COLD_START_REQUESTS must be between 1 and 1000000")]
     [TestCase("PORT", "http", "PORT must be a number")]
     [TestCase("REPORTED_VERSION", "v1\u0007beta", "REPORTED_VERSION must not contain control characters")]
     public async Task Should_refuse_to_start_with_an_invalid_knob(string knob, string value, string message)

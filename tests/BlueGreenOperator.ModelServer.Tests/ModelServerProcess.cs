@@ -18,6 +18,7 @@ internal sealed class ModelServerProcess : IAsyncDisposable
     [
         "PORT", "BIND_ADDRESS", "MODEL_NAME", "MODEL_VERSION", "REPORTED_VERSION", "STARTUP_DELAY_SECONDS", "NEVER_READY",
         "WRONG_PREDICTIONS", "WRONG_PREDICTIONS_CLAIM_FILE", "ADDED_LATENCY_MS", "ERROR_RATE", "CRASH_AFTER_REQUESTS", "ASPNETCORE_URLS",
+        "COLD_START_MS", "COLD_START_REQUESTS",
     ];
 
     private readonly Process process;

@@ -57,9 +57,9 @@ internal static class OpenInferenceEndpoints
                 });
             }
 
-            if (settings.AddedLatency > TimeSpan.Zero)
+            if (settings.AddedLatency + settings.ColdStartFor(decision.RequestNumber) is var delay && delay > TimeSpan.Zero)
             {
-                await Task.Delay(settings.AddedLatency, context.RequestAborted);
+                await Task.Delay(delay, context.RequestAborted);
             }
 
             if (decision.Fail)

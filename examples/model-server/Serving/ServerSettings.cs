@@ -22,6 +22,20 @@ internal sealed record ServerSettings(
     double ErrorRate,
     long? CrashAfterRequests)
 {
+    /// <summary>
+    /// A lazily loaded model's cold start (<c>COLD_START_MS</c>, <c>COLD_START_REQUESTS</c>): the first inference request
+    /// waits the whole delay, the following ones less and less, request n of N waiting (N − n + 1)/N of it.
+    /// </summary>
+    public TimeSpan ColdStart { get; init; }
+
+    public int ColdStartRequests { get; init; } = 5;
+
+    /// <summary>How long the n-th inference request (from 1) waits for the cold start.</summary>
+    public TimeSpan ColdStartFor(long requestNumber) =>
+        requestNumber > ColdStartRequests || ColdStart <= TimeSpan.Zero
+            ? TimeSpan.Zero
+            : ColdStart * (ColdStartRequests - requestNumber + 1) / ColdStartRequests;
+
     /// <summary>Reads settings; arguments (<c>--port</c>, <c>--bind</c>) win over the environment.</summary>
     public static ServerSettings Read(Func<string, string?> environment, IReadOnlyList<string> args)
     {
@@ -87,7 +101,14 @@ internal sealed record ServerSettings(
             WrongPredictions: Flag("WRONG_PREDICTIONS", Value("WRONG_PREDICTIONS")) || ClaimsWrongPredictions(Value("WRONG_PREDICTIONS_CLAIM_FILE")),
             AddedLatency: TimeSpan.FromMilliseconds(NonNegative("ADDED_LATENCY_MS", Value("ADDED_LATENCY_MS"))),
             ErrorRate: errorRate,
-            CrashAfterRequests: crashAfter);
+            CrashAfterRequests: crashAfter)
+        {
+            ColdStart = TimeSpan.FromMilliseconds(NonNegative("COLD_START_MS", Value("COLD_START_MS"))),
+            ColdStartRequests = Value("COLD_START_REQUESTS") is { } cold
+                ? (int)Number("COLD_START_REQUESTS", cold, 5) is var n and >= 1 and <= 1_000_000 ? n
+                    : throw new InvalidSettingException($"COLD_START_REQUESTS must be between 1 and 1000000, got '{cold}'.")
+                : 5,
+        };
     }
 
     private static double Number(string key, string? text, double fallback) =>

@@ -160,12 +160,14 @@ public sealed class SmokeTestRunner(
 
     /// <summary>
     /// Sends the warm-up requests in rounds until the stop rule holds (<see cref="WarmupRule"/>) or the run is cut at
-    /// the stage's deadline. Answers are not judged; a round in which nothing answered ends it (the checks will say why).
+    /// the stage's deadline. Answers are not judged; three rounds in a row in which every request failed end it (the
+    /// checks will say why), while a pod that fails a few requests as it loads is warmed up on.
     /// </summary>
     async Task<PodWarmup> WarmUpAsync(ProbeContext probe, WarmupSpec warmup, CheckTarget pod, CancellationToken ct)
     {
+        const int FailedRoundsToStop = 3;
         var rounds = new List<long>();
-        var (requests, failed) = (0, 0);
+        var (requests, failed, failedRounds) = (0, 0, 0);
         while (true)
         {
             var (round, failedInRound) = (0L, 0);
@@ -179,7 +181,8 @@ public sealed class SmokeTestRunner(
             rounds.Add(round);
             requests += warmup.Requests.Count;
             failed += failedInRound;
-            if (failedInRound == warmup.Requests.Count || WarmupRule.Done(warmup, rounds))
+            failedRounds = failedInRound == warmup.Requests.Count ? failedRounds + 1 : 0;
+            if (failedRounds == FailedRoundsToStop || WarmupRule.Done(warmup, rounds))
                 break;
         }
 
