@@ -119,6 +119,27 @@ public sealed class FaultKnobTests
         elapsed[3].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(200));
         var metrics = await server.ScrapeMetricsAsync();
         PrometheusText.Sample(metrics, $"model_inference_duration_seconds_sum{{{Labels}}}").Should().BeGreaterThanOrEqualTo(2.0, "the cold start is part of the measured duration");
+        PrometheusText.Sample(metrics, $"model_cold_start_requests_total{{{Labels}}}").Should().Be(4);
+    }
+
+    [Test]
+    public async Task Should_be_cold_again_after_the_idle_time_and_stay_warm_while_requests_keep_coming()
+    {
+        await using var server = await ModelServerProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["COLD_START_MS"] = "300", ["COLD_START_REQUESTS"] = "2", ["COLD_AFTER_IDLE_SECONDS"] = "2",
+        });
+
+        for (var i = 0; i < 3; i++)
+            (await server.InferAsync(Request(Setosa))).Status.Should().Be(HttpStatusCode.OK);
+        var warm = PrometheusText.Sample(await server.ScrapeMetricsAsync(), $"model_cold_start_requests_total{{{Labels}}}");
+        var idle = Stopwatch.StartNew();
+        await PollUntilAsync(() => Task.FromResult(idle.Elapsed >= TimeSpan.FromSeconds(2.5)), TimeSpan.FromSeconds(10));
+        (await server.InferAsync(Request(Setosa))).Status.Should().Be(HttpStatusCode.OK);
+        var cold = PrometheusText.Sample(await server.ScrapeMetricsAsync(), $"model_cold_start_requests_total{{{Labels}}}");
+
+        warm.Should().Be(2, "the first two requests paid the cold start, the third did not");
+        cold.Should().Be(3, "after the idle time the model was cold again");
     }
 
     [TestCase("0.5", new[] { 200, 500, 200, 500, 200, 500 })]
@@ -221,6 +242,7 @@ public sealed class FaultKnobTests
     [TestCase("CRASH_AFTER_REQUESTS", "0", "CRASH_AFTER_REQUESTS must be at least 1")]
     [TestCase("COLD_START_MS", "-1", "COLD_START_MS must not be negative")]
     [TestCase("COLD_START_REQUESTS", "0", "COLD_START_REQUESTS must be between 1 and 1000000")]
+    [TestCase("COLD_AFTER_IDLE_SECONDS", "-2", "COLD_AFTER_IDLE_SECONDS must not be negative")]
     [TestCase("PORT", "http", "PORT must be a number")]
     [TestCase("REPORTED_VERSION", "v1\u0007beta", "REPORTED_VERSION must not contain control characters")]
     public async Task Should_refuse_to_start_with_an_invalid_knob(string knob, string value, string message)

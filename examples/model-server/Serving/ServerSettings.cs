@@ -30,6 +30,9 @@ internal sealed record ServerSettings(
 
     public int ColdStartRequests { get; init; } = 5;
 
+    /// <summary>Idle this long without an inference request, the model is cold again (<c>COLD_AFTER_IDLE_SECONDS</c>; zero: never).</summary>
+    public TimeSpan ColdAfterIdle { get; init; }
+
     /// <summary>How long the n-th inference request (from 1) waits for the cold start.</summary>
     public TimeSpan ColdStartFor(long requestNumber) =>
         requestNumber > ColdStartRequests || ColdStart <= TimeSpan.Zero
@@ -108,6 +111,7 @@ internal sealed record ServerSettings(
                 ? (int)Number("COLD_START_REQUESTS", cold, 5) is var n and >= 1 and <= 1_000_000 ? n
                     : throw new InvalidSettingException($"COLD_START_REQUESTS must be between 1 and 1000000, got '{cold}'.")
                 : 5,
+            ColdAfterIdle = TimeSpan.FromSeconds(NonNegative("COLD_AFTER_IDLE_SECONDS", Value("COLD_AFTER_IDLE_SECONDS"))),
         };
     }
 
