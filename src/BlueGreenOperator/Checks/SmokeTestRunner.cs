@@ -66,8 +66,9 @@ public sealed class SmokeTestRunner(
             perPod[index] = results;
 
             // M1, M2: a pod that serves another model or version is neither warmed up nor tested.
-            if (gates.Identity is { } identity && await VerifyIdentityAsync(probe, kind, color, identity, pods[index], token) is var verdict)
+            if (gates.Identity is { } identity)
             {
+                var verdict = await VerifyIdentityAsync(probe, kind, color, identity, pods[index], token);
                 results.Add(verdict);
                 if (!verdict.Passed)
                     return;
