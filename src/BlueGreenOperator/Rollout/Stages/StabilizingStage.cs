@@ -34,7 +34,7 @@ internal static class StabilizingStage
         // S2, S3: analysis at its interval against the serving pods; a run of failures rolls back.
         var analysis = c.Spec.Analysis;
         // M2: an analysis run asks every serving pod which model it serves, also when it has no checks of its own.
-        if (analysis is not null && (analysis.Checks.Count > 0 || PodGates.ForAnalysis(c.Spec).Any) && c.Now < end)
+        if (analysis is not null && (analysis.Checks is { Count: > 0 } || PodGates.ForAnalysis(c.Spec).Any) && c.Now < end)
         {
             status.Analysis ??= new Api.AnalysisStatus();
             var due = PlanContext.Utc(status.Analysis.LastRunAt ?? switchedAt).AddSeconds(analysis.IntervalSeconds);
