@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The operator's main job on the embedded default: a local control plane, the example model server,
-# v1 released, v2 rolled out blue-green (phase by phase, with the measured switch time), then a broken
+# v1 released, v2 rolled out blue-green (phase by phase, its pods warmed up before their smoke tests, the
+# warm standby kept warm, with the measured switch time), then a broken
 # v3 rejected by its smoke tests while v2 keeps serving. Ctrl-C or the end of the demo cleans up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,11 +75,21 @@ kubectl -n "$ns" apply -f examples/iris/iris-v1.yaml
 follow Healthy
 served
 
-echo "== v2: a blue-green rollout"
+# One line per pod: its warm-up requests and the first and last round's latency.
+warmups() {
+  kubectl -n "$ns" get bgd iris -o json | jq -r ".status.$1 | \"\(.color) revision \(.revision), run \(.runs):\", (.pods[] | \"  \(.name): \(.requests) requests, first \(.firstLatencyMs) ms, last \(.lastLatencyMs) ms\")"
+}
+
+echo "== v2: a blue-green rollout (a model with a slow cold start, warmed up before its smoke tests)"
 kubectl -n "$ns" apply -f examples/iris/iris-v2.yaml
 follow Stabilizing
+echo "warm-up before the smoke tests (status.warmup):"
+warmups warmup
 echo "switched in $(status lastSwitchMilliseconds) ms (decision to Service write accepted); now serving:"
 served
+until [[ "$(status standbyWarmup.runs)" -ge 2 ]] 2>/dev/null; do sleep 0.5; done
+echo "the warm standby is kept warm (status.standbyWarmup):"
+warmups standbyWarmup
 follow Healthy
 kubectl -n "$ns" get deployments -l app.kubernetes.io/instance=iris
 

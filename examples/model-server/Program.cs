@@ -45,9 +45,10 @@ var logger = app.Logger;
 
 logger.LogInformation(
     "Knobs: REPORTED_VERSION={ReportedVersion} STARTUP_DELAY_SECONDS={StartupDelay} NEVER_READY={NeverReady} WRONG_PREDICTIONS={WrongPredictions} " +
-    "ADDED_LATENCY_MS={AddedLatency} CPU_WORK_MS={CpuWork} ERROR_RATE={ErrorRate} CRASH_AFTER_REQUESTS={CrashAfter}",
+    "ADDED_LATENCY_MS={AddedLatency} CPU_WORK_MS={CpuWork} ERROR_RATE={ErrorRate} CRASH_AFTER_REQUESTS={CrashAfter} COLD_START_MS={ColdStart} COLD_START_REQUESTS={ColdRequests} COLD_AFTER_IDLE_SECONDS={ColdAfterIdle}",
     settings.ReportedVersion, settings.StartupDelay.TotalSeconds, settings.NeverReady, settings.WrongPredictions,
-    settings.AddedLatency.TotalMilliseconds, settings.CpuWork.TotalMilliseconds, settings.ErrorRate, settings.CrashAfterRequests?.ToString() ?? "off");
+    settings.AddedLatency.TotalMilliseconds, settings.CpuWork.TotalMilliseconds, settings.ErrorRate, settings.CrashAfterRequests?.ToString() ?? "off",
+    settings.ColdStart.TotalMilliseconds, settings.ColdStartRequests, settings.ColdAfterIdle.TotalSeconds);
 
 // The weights are those of MODEL_VERSION; what the server calls them outside is the reported version.
 var signature = new ModelSignature(settings.ModelName, settings.ReportedVersion, IrisDataSet.FeatureCount, IrisDataSet.ClassCount)
@@ -56,9 +57,10 @@ var signature = new ModelSignature(settings.ModelName, settings.ReportedVersion,
 };
 var model = new ServedModel(signature, training, settings.WrongPredictions);
 var readiness = new ModelReadiness(settings, WarmUpAsync(), TimeProvider.System);
-var metrics = new InferenceMetrics(settings);
+var coldStart = new ColdStart(settings, TimeProvider.System);
+var metrics = new InferenceMetrics(settings, coldStart);
 
-app.UseInferenceInstrumentation(metrics, new FaultInjection(settings), settings, logger);
+app.UseInferenceInstrumentation(metrics, new FaultInjection(settings), coldStart, settings, logger);
 app.MapOpenInference(model, readiness);
 app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
 

@@ -115,6 +115,48 @@ public sealed class FaultKnobTests
         server.Output.Should().Contain("CPU_WORK_MS=200");
     }
 
+    [Test]
+    public async Task Should_answer_the_first_inference_requests_slowly_during_the_cold_start_and_then_at_full_speed()
+    {
+        await using var server = await ModelServerProcess.StartAsync(new Dictionary<string, string> { ["COLD_START_MS"] = "800", ["COLD_START_REQUESTS"] = "4" });
+
+        var elapsed = new List<TimeSpan>();
+        for (var i = 0; i < 6; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            (await server.InferAsync(Request(Setosa))).Status.Should().Be(HttpStatusCode.OK);
+            elapsed.Add(watch.Elapsed);
+        }
+
+        // Request n of 4 waits (4 - n + 1)/4 of 800 ms: 800, 600, 400, 200, then nothing (not asserted: a wall-clock bound).
+        elapsed[0].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(800));
+        elapsed[1].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(600));
+        elapsed[3].Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(200));
+        var metrics = await server.ScrapeMetricsAsync();
+        PrometheusText.Sample(metrics, $"model_inference_duration_seconds_sum{{{Labels}}}").Should().BeGreaterThanOrEqualTo(2.0, "the cold start is part of the measured duration");
+        PrometheusText.Sample(metrics, $"model_cold_start_requests_total{{{Labels}}}").Should().Be(4);
+    }
+
+    [Test]
+    public async Task Should_be_cold_again_after_the_idle_time_and_stay_warm_while_requests_keep_coming()
+    {
+        await using var server = await ModelServerProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["COLD_START_MS"] = "300", ["COLD_START_REQUESTS"] = "2", ["COLD_AFTER_IDLE_SECONDS"] = "2",
+        });
+
+        for (var i = 0; i < 3; i++)
+            (await server.InferAsync(Request(Setosa))).Status.Should().Be(HttpStatusCode.OK);
+        var warm = PrometheusText.Sample(await server.ScrapeMetricsAsync(), $"model_cold_start_requests_total{{{Labels}}}");
+        var idle = Stopwatch.StartNew();
+        await PollUntilAsync(() => Task.FromResult(idle.Elapsed >= TimeSpan.FromSeconds(2.5)), TimeSpan.FromSeconds(10));
+        (await server.InferAsync(Request(Setosa))).Status.Should().Be(HttpStatusCode.OK);
+        var cold = PrometheusText.Sample(await server.ScrapeMetricsAsync(), $"model_cold_start_requests_total{{{Labels}}}");
+
+        warm.Should().Be(2, "the first two requests paid the cold start, the third did not");
+        cold.Should().Be(3, "after the idle time the model was cold again");
+    }
+
     [TestCase("0.5", new[] { 200, 500, 200, 500, 200, 500 })]
     [TestCase("0.25", new[] { 200, 200, 200, 500, 200, 200, 200, 500 })]
     [TestCase("1", new[] { 500, 500, 500 })]
@@ -213,6 +255,9 @@ public sealed class FaultKnobTests
     [TestCase("NEVER_READY", "perhaps", "NEVER_READY must be true or false")]
     [TestCase("ADDED_LATENCY_MS", "-5", "ADDED_LATENCY_MS must not be negative")]
     [TestCase("CRASH_AFTER_REQUESTS", "0", "CRASH_AFTER_REQUESTS must be at least 1")]
+    [TestCase("COLD_START_MS", "-1", "COLD_START_MS must not be negative")]
+    [TestCase("COLD_START_REQUESTS", "0", "COLD_START_REQUESTS must be between 1 and 1000000")]
+    [TestCase("COLD_AFTER_IDLE_SECONDS", "-2", "COLD_AFTER_IDLE_SECONDS must not be negative")]
     [TestCase("PORT", "http", "PORT must be a number")]
     [TestCase("REPORTED_VERSION", "v1\u0007beta", "REPORTED_VERSION must not contain control characters")]
     public async Task Should_refuse_to_start_with_an_invalid_knob(string knob, string value, string message)

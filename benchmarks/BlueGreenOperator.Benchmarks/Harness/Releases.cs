@@ -13,7 +13,8 @@ internal static class Releases
     public static BlueGreenDeployment ModelServer(
         string name, string version, string weights, int stabilizationSeconds, IDictionary<string, string>? knobs = null, AnalysisSpec? analysis = null)
     {
-        var env = new List<V1EnvVar> { new() { Name = "MODEL_VERSION", Value = weights } };
+        // The server names the release's version, which the operator asks each pod for before its tests.
+        var env = new List<V1EnvVar> { new() { Name = "MODEL_VERSION", Value = weights }, new() { Name = "REPORTED_VERSION", Value = version } };
         env.AddRange((knobs ?? new Dictionary<string, string>()).Select(k => new V1EnvVar { Name = k.Key, Value = k.Value }));
         var release = Release(name, "iris", version, $"{ImageCatalog.ModelServerImage}:{weights}", env, "/v2/health/ready", stabilizationSeconds, QuickProbe);
         release.Spec.SmokeTests.Add(GoldenPrediction("golden"));
@@ -36,8 +37,13 @@ internal static class Releases
     };
 
     /// <summary>A tiny HTTP server (about 2 MiB a pod) for the many-object runs, where the model server's 60 MiB a pod would be the load.</summary>
-    public static BlueGreenDeployment TinyServer(string name, string version, int stabilizationSeconds, int probePeriodSeconds = TolerantProbePeriod) =>
-        Release(name, "tiny", version, ImageCatalog.TinyHttpImage, [new V1EnvVar { Name = "RELEASE", Value = version }], "/", stabilizationSeconds, (probePeriodSeconds, 3));
+    public static BlueGreenDeployment TinyServer(string name, string version, int stabilizationSeconds, int probePeriodSeconds = TolerantProbePeriod)
+    {
+        var release = Release(name, "tiny", version, ImageCatalog.TinyHttpImage, [new V1EnvVar { Name = "RELEASE", Value = version }], "/", stabilizationSeconds, (probePeriodSeconds, 3));
+        // A plain HTTP server: it reports no model version to ask for.
+        release.Spec.Model.Identity = new ModelIdentitySpec { Mode = IdentityMode.None };
+        return release;
+    }
 
     /// <summary>A plain Deployment of the same pods as <see cref="TinyServer"/>'s: the readiness baseline of the simultaneous rollouts.</summary>
     public static V1Deployment PlainTinyServer(string name, string version)

@@ -34,7 +34,7 @@ internal static class OpenInferenceEndpoints
 
     /// <summary>Applies the fault knobs and records metrics around every inference route.</summary>
     public static void UseInferenceInstrumentation(
-        this WebApplication app, InferenceMetrics metrics, FaultInjection faults, ServerSettings settings, ILogger logger)
+        this WebApplication app, InferenceMetrics metrics, FaultInjection faults, ColdStart coldStart, ServerSettings settings, ILogger logger)
     {
         app.Use(async (context, next) =>
         {
@@ -57,9 +57,9 @@ internal static class OpenInferenceEndpoints
                 });
             }
 
-            if (settings.AddedLatency > TimeSpan.Zero)
+            if (settings.AddedLatency + coldStart.Next() is var delay && delay > TimeSpan.Zero)
             {
-                await Task.Delay(settings.AddedLatency, context.RequestAborted);
+                await Task.Delay(delay, context.RequestAborted);
             }
 
             CpuWork.Burn(settings.CpuWork);

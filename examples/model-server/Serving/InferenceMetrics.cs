@@ -5,7 +5,7 @@ using System.Text;
 namespace ModelServer.Serving;
 
 /// <summary>Counts inference requests and their latency, and writes them in the Prometheus text format.</summary>
-internal sealed class InferenceMetrics(ServerSettings settings)
+internal sealed class InferenceMetrics(ServerSettings settings, ColdStart coldStart)
 {
     private static readonly double[] BucketBounds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -53,6 +53,10 @@ internal sealed class InferenceMetrics(ServerSettings settings)
         text.Append("# HELP model_request_errors_total Inference requests answered with a 4xx or 5xx status.\n");
         text.Append("# TYPE model_request_errors_total counter\n");
         text.Append(CultureInfo.InvariantCulture, $"model_request_errors_total{{{labels}}} {errors.Value}\n");
+
+        text.Append("# HELP model_cold_start_requests_total Inference requests that waited for the model's cold start.\n");
+        text.Append("# TYPE model_cold_start_requests_total counter\n");
+        text.Append(CultureInfo.InvariantCulture, $"model_cold_start_requests_total{{{labels}}} {coldStart.ColdRequests}\n");
 
         text.Append("# HELP model_inference_duration_seconds Time to answer an inference request.\n");
         text.Append("# TYPE model_inference_duration_seconds histogram\n");

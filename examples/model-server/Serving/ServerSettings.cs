@@ -24,6 +24,23 @@ internal sealed record ServerSettings(
     long? CrashAfterRequests,
     string? ModelFile = null)
 {
+    /// <summary>
+    /// A lazily loaded model's cold start (<c>COLD_START_MS</c>, <c>COLD_START_REQUESTS</c>): the first inference request
+    /// waits the whole delay, the following ones less and less, request n of N waiting (N − n + 1)/N of it.
+    /// </summary>
+    public TimeSpan ColdStart { get; init; }
+
+    public int ColdStartRequests { get; init; } = 5;
+
+    /// <summary>Idle this long without an inference request, the model is cold again (<c>COLD_AFTER_IDLE_SECONDS</c>; zero: never).</summary>
+    public TimeSpan ColdAfterIdle { get; init; }
+
+    /// <summary>How long the n-th inference request (from 1) waits for the cold start.</summary>
+    public TimeSpan ColdStartFor(long requestNumber) =>
+        requestNumber > ColdStartRequests || ColdStart <= TimeSpan.Zero
+            ? TimeSpan.Zero
+            : ColdStart * (ColdStartRequests - requestNumber + 1) / ColdStartRequests;
+
     /// <summary>Reads settings; arguments (<c>--port</c>, <c>--bind</c>) win over the environment.</summary>
     public static ServerSettings Read(Func<string, string?> environment, IReadOnlyList<string> args)
     {
@@ -91,7 +108,15 @@ internal sealed record ServerSettings(
             CpuWork: TimeSpan.FromMilliseconds(NonNegative("CPU_WORK_MS", Value("CPU_WORK_MS"))),
             ErrorRate: errorRate,
             CrashAfterRequests: crashAfter,
-            ModelFile: ModelFileOf(Value("MODEL_FILE")));
+            ModelFile: ModelFileOf(Value("MODEL_FILE")))
+        {
+            ColdStart = TimeSpan.FromMilliseconds(NonNegative("COLD_START_MS", Value("COLD_START_MS"))),
+            ColdStartRequests = Value("COLD_START_REQUESTS") is { } cold
+                ? (int)Number("COLD_START_REQUESTS", cold, 5) is var n and >= 1 and <= 1_000_000 ? n
+                    : throw new InvalidSettingException($"COLD_START_REQUESTS must be between 1 and 1000000, got '{cold}'.")
+                : 5,
+            ColdAfterIdle = TimeSpan.FromSeconds(NonNegative("COLD_AFTER_IDLE_SECONDS", Value("COLD_AFTER_IDLE_SECONDS"))),
+        };
     }
 
     /// <summary>MODEL_FILE: an .onnx model served through ONNX Runtime instead of training MODEL_VERSION's weights.</summary>

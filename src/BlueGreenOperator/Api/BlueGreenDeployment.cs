@@ -69,6 +69,10 @@ public sealed class BlueGreenDeploymentSpec
     /// <summary>Run after the switch, during stabilization, against the active pods.</summary>
     [JsonPropertyName("analysis")]
     public AnalysisSpec? Analysis { get; set; }
+
+    /// <summary>Requests sent to every new pod before its smoke tests, and to the warm standby's pods during stabilization.</summary>
+    [JsonPropertyName("warmup")]
+    public WarmupSpec? Warmup { get; set; }
 }
 
 public sealed class ModelSpec
@@ -80,6 +84,68 @@ public sealed class ModelSpec
     [Required]
     [JsonPropertyName("version")]
     public string Version { get; set; } = "";
+
+    /// <summary>How a pod is asked which model and version it serves before it is tested or serves (unset: Metadata).</summary>
+    [JsonPropertyName("identity")]
+    public ModelIdentitySpec? Identity { get; set; }
+}
+
+/// <summary>The question a pod must answer with spec.model's name and version (Open Inference Protocol v2).</summary>
+public sealed class ModelIdentitySpec
+{
+    /// <summary>Metadata (default), VersionReady, or None for servers that do not report versions.</summary>
+    [JsonPropertyName("mode")]
+    public string Mode { get; set; } = IdentityMode.Metadata;
+
+    /// <summary>The pod's port to ask; defaults to the first service port's targetPort.</summary>
+    [JsonPropertyName("port")]
+    public int? Port { get; set; }
+}
+
+/// <summary>The values of spec.model.identity.mode.</summary>
+public static class IdentityMode
+{
+    /// <summary><c>GET /v2/models/{name}</c>: the metadata's <c>versions</c> must be exactly the spec's version.</summary>
+    public const string Metadata = "Metadata";
+
+    /// <summary><c>GET /v2/models/{name}/versions/{version}/ready</c> must answer 200 (for servers that serve several versions).</summary>
+    public const string VersionReady = "VersionReady";
+
+    /// <summary>The pod is not asked (a server that does not speak Open Inference Protocol v2 metadata).</summary>
+    public const string None = "None";
+
+    public static readonly IReadOnlyList<string> All = [Metadata, VersionReady, None];
+}
+
+/// <summary>
+/// Warm-up: requests of the same shapes as checks (http or inference), sent in rounds to each pod until the stop rule
+/// holds: <c>count</c> rounds, then, with <c>stableWindow</c>, until the last rounds' latencies are within
+/// <c>stableRatio</c> of each other (at most <c>maxCount</c> rounds). Answers are not judged; latencies are recorded.
+/// </summary>
+public sealed class WarmupSpec
+{
+    [JsonPropertyName("requests")]
+    public IList<CheckSpec> Requests { get; set; } = [];
+
+    /// <summary>Rounds sent to each pod at least.</summary>
+    [JsonPropertyName("count")]
+    public int Count { get; set; } = 5;
+
+    /// <summary>With stableWindow: rounds sent at most while waiting for stable latency.</summary>
+    [JsonPropertyName("maxCount")]
+    public int MaxCount { get; set; } = 50;
+
+    /// <summary>How many last rounds must be stable (0: the count alone stops).</summary>
+    [JsonPropertyName("stableWindow")]
+    public int StableWindow { get; set; }
+
+    /// <summary>The slowest of the last stableWindow rounds may take at most this many times the fastest.</summary>
+    [JsonPropertyName("stableRatio")]
+    public double StableRatio { get; set; } = 1.5;
+
+    /// <summary>During stabilization the warm standby's pods are warmed up again at this interval (0: never).</summary>
+    [JsonPropertyName("standbyIntervalSeconds")]
+    public int StandbyIntervalSeconds { get; set; } = 30;
 }
 
 public sealed class ServiceSpec
@@ -506,6 +572,14 @@ public sealed class BlueGreenDeploymentStatus
     [JsonPropertyName("smokeTests")]
     public IList<CheckResult>? SmokeTests { get; set; }
 
+    /// <summary>The warm-up of the release's pods before their smoke tests.</summary>
+    [JsonPropertyName("warmup")]
+    public WarmupStatus? Warmup { get; set; }
+
+    /// <summary>The last warm-up of the standby's pods during stabilization.</summary>
+    [JsonPropertyName("standbyWarmup")]
+    public WarmupStatus? StandbyWarmup { get; set; }
+
     [JsonPropertyName("conditions")]
     public IList<V1Condition>? Conditions { get; set; }
 
@@ -558,4 +632,50 @@ public sealed class CheckResult
     /// <summary>The first failure, or how it passed.</summary>
     [JsonPropertyName("message")]
     public string? Message { get; set; }
+}
+
+/// <summary>One warm-up of a colour's pods: a bounded entry per pod.</summary>
+public sealed class WarmupStatus
+{
+    [JsonPropertyName("color")]
+    public string? Color { get; set; }
+
+    [JsonPropertyName("revision")]
+    public string? Revision { get; set; }
+
+    [JsonPropertyName("lastRunAt")]
+    public DateTime? LastRunAt { get; set; }
+
+    /// <summary>Warm-ups recorded (the standby is warmed up at an interval).</summary>
+    [JsonPropertyName("runs")]
+    public int Runs { get; set; }
+
+    /// <summary>How many pods were warmed up in the last run.</summary>
+    [JsonPropertyName("podCount")]
+    public int PodCount { get; set; }
+
+    /// <summary>The first pods of the last run by name.</summary>
+    [JsonPropertyName("pods")]
+    public IList<PodWarmupStatus>? Pods { get; set; }
+}
+
+public sealed class PodWarmupStatus
+{
+    [Required]
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    /// <summary>Requests sent to the pod.</summary>
+    [JsonPropertyName("requests")]
+    public int Requests { get; set; }
+
+    /// <summary>Requests that failed or did not answer as a check would expect (a warm-up never fails a release).</summary>
+    [JsonPropertyName("failed")]
+    public int Failed { get; set; }
+
+    [JsonPropertyName("firstLatencyMs")]
+    public long FirstLatencyMs { get; set; }
+
+    [JsonPropertyName("lastLatencyMs")]
+    public long LastLatencyMs { get; set; }
 }

@@ -5,9 +5,17 @@ public enum CheckKind
 {
     Smoke,
     Analysis,
+
+    /// <summary>The warm standby's pods warmed up during stabilization (row W3): judges nothing.</summary>
+    Warmup,
 }
 
 public static class CheckKindNames
 {
-    public static string Label(this CheckKind kind) => kind == CheckKind.Smoke ? "smoke" : "analysis";
+    public static string Label(this CheckKind kind) => kind switch
+    {
+        CheckKind.Smoke => "smoke",
+        CheckKind.Warmup => "warmup",
+        _ => "analysis",
+    };
 }

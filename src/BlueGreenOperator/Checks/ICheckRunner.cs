@@ -14,4 +14,7 @@ public sealed record CheckRun(string Namespace, CheckKind Kind, Color Color, str
 {
     /// <summary>The object's identity and the run's, for job checks (null: the run has none).</summary>
     public CheckRunOwner? Owner { get; init; }
+
+    /// <summary>What each pod goes through before its checks: the model identity question, the warm-up.</summary>
+    public PodGates Gates { get; init; } = PodGates.None;
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using BlueGreenOperator.Api;
 using BlueGreenOperator.Rollout;
 using Microsoft.Extensions.Logging;
@@ -54,16 +55,32 @@ public sealed class SmokeTestRunner(
         }
 
         // Secrets are read for this run only, from the object's own namespace; the values never leave the run.
-        var probe = new ProbeContext(run.Namespace, http, _limits.MaxBodyBytes, await RunCredentials.ReadAsync(secrets, run.Namespace, checks, ct));
+        var gates = run.Gates;
+        var probe = new ProbeContext(run.Namespace, http, _limits.MaxBodyBytes,
+            await RunCredentials.ReadAsync(secrets, run.Namespace, [.. checks, .. gates.Warmup?.Requests ?? []], ct));
         var podChecks = checks.Where(c => c.Prometheus is null && c.Job is null).ToList();
         var perPod = new IReadOnlyList<PodCheckResult>[pods.Count];
+        var warmups = new PodWarmup?[pods.Count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelPods, CancellationToken = ct };
         await Parallel.ForEachAsync(Enumerable.Range(0, pods.Count), options, async (index, token) =>
         {
-            var results = new List<PodCheckResult>(podChecks.Count);
+            var results = new List<PodCheckResult>(podChecks.Count + 1);
+            perPod[index] = results;
+
+            // M1, M2: a pod that serves another model or version is neither warmed up nor tested.
+            if (gates.Identity is { } identity)
+            {
+                var verdict = await VerifyIdentityAsync(probe, kind, color, identity, pods[index], token);
+                results.Add(verdict);
+                if (!verdict.Passed)
+                    return;
+            }
+
+            // W1, W3: warm-up before the checks, so that they measure a warm pod.
+            if (gates.Warmup is { } warmup)
+                warmups[index] = await WarmUpAsync(probe, warmup, pods[index], token);
             foreach (var check in podChecks)
                 results.Add(await RunCheckAsync(probe, kind, color, check, pods[index], token));
-            perPod[index] = results;
         });
 
         var all = perPod.SelectMany(results => results).ToList();
@@ -78,7 +95,15 @@ public sealed class SmokeTestRunner(
         }
 
         var hashes = pods.Select(p => p.PodTemplateHash).Distinct().ToList();
-        var report = new CheckReport(color, revision, all, [.. pods.Select(p => p.Pod)], hashes is [{ } hash] ? hash : null, DateTime.UtcNow);
+        var report = new CheckReport(color, revision, all, [.. pods.Select(p => p.Pod)], hashes is [{ } hash] ? hash : null, DateTime.UtcNow)
+        {
+            Warmups = [.. warmups.OfType<PodWarmup>()],
+        };
+        if (report.Warmups.Count > 0)
+            logger.LogInformation("Warm-up of {Pods} {Color} pods at revision {Revision}: {Requests} requests, first round {First} ms, last round {Last} ms (slowest pod)",
+                report.Warmups.Count, color.Label(), revision, report.Warmups.Sum(w => w.Requests), report.Warmups.Max(w => w.FirstLatencyMs), report.Warmups.Max(w => w.LastLatencyMs));
+        if (kind == CheckKind.Warmup)
+            return report;
         if (report.Passed)
             logger.LogInformation("{Kind} checks on {Color} revision {Revision}: {Summary}", kind.Label(), color.Label(), revision, report.Summary);
         else
@@ -135,40 +160,92 @@ public sealed class SmokeTestRunner(
         return result;
     }
 
-    /// <returns>Why the attempt failed (null: it passed) and how long it took.</returns>
-    async Task<(string? Reason, long ElapsedMs)> AttemptAsync(ProbeContext probe, CheckSpec check, CheckTarget? pod, CancellationToken ct)
+    /// <summary>
+    /// Asks the pod which model and version it serves (M1 before a release's tests, M2 in analysis); the answer is one
+    /// result among the run's checks, so a wrong model fails the run as a failed check does.
+    /// </summary>
+    async Task<PodCheckResult> VerifyIdentityAsync(ProbeContext probe, CheckKind kind, Color color, ModelIdentity identity, CheckTarget pod, CancellationToken ct)
     {
-        var seconds = check.TimeoutSeconds > 0 ? check.TimeoutSeconds : DefaultTimeoutSeconds;
+        var (reason, elapsedMs) = await TimedAsync(DefaultTimeoutSeconds, ct, async (address, token) =>
+        {
+            address.Value = Target(pod, identity.Port, ModelIdentityProbe.PathOf(identity));
+            return await ModelIdentityProbe.AttemptAsync(probe, identity, address.Value!, token);
+        });
+        if (reason is null)
+            return new PodCheckResult(PodGates.IdentityCheck, pod.Pod, true, elapsedMs, $"serves {identity.Model} version {identity.Version}");
+        reason = probe.Redactor.Apply(reason);
+        logger.LogWarning("Pod {Pod} of {Color} refused before its {Kind} checks: it {Reason}", pod.Pod, color.Label(), kind.Label(), reason);
+        return new PodCheckResult(PodGates.IdentityCheck, pod.Pod, false, elapsedMs, reason);
+    }
+
+    /// <summary>
+    /// Sends the warm-up requests in rounds until the stop rule holds (<see cref="WarmupRule"/>) or the run is cut at
+    /// the stage's deadline. Answers are not judged; three rounds in a row in which every request failed end it (the
+    /// checks will say why), while a pod that fails a few requests as it loads is warmed up on.
+    /// </summary>
+    async Task<PodWarmup> WarmUpAsync(ProbeContext probe, WarmupSpec warmup, CheckTarget pod, CancellationToken ct)
+    {
+        const int FailedRoundsToStop = 3;
+        var rounds = new List<long>();
+        var (requests, failed, failedRounds) = (0, 0, 0);
+        while (true)
+        {
+            var (round, failedInRound) = (0L, 0);
+            foreach (var request in warmup.Requests)
+            {
+                var (reason, elapsedMs) = await AttemptAsync(probe, request, pod, ct);
+                round += elapsedMs;
+                failedInRound += reason is null ? 0 : 1;
+            }
+
+            rounds.Add(round);
+            requests += warmup.Requests.Count;
+            failed += failedInRound;
+            failedRounds = failedInRound == warmup.Requests.Count ? failedRounds + 1 : 0;
+            if (failedRounds == FailedRoundsToStop || WarmupRule.Done(warmup, rounds))
+                break;
+        }
+
+        logger.LogDebug("Warmed up {Pod}: {Rounds} rounds, {First} ms then {Last} ms", pod.Pod, rounds.Count, rounds[0], rounds[^1]);
+        return new PodWarmup(pod.Pod, requests, failed, rounds[0], rounds[^1]);
+    }
+
+    /// <returns>Why the attempt failed (null: it passed) and how long it took.</returns>
+    Task<(string? Reason, long ElapsedMs)> AttemptAsync(ProbeContext probe, CheckSpec check, CheckTarget? pod, CancellationToken ct) =>
+        TimedAsync(check.TimeoutSeconds > 0 ? check.TimeoutSeconds : DefaultTimeoutSeconds, ct, async (address, token) =>
+        {
+            if (check.Http is { } httpCheck)
+            {
+                address.Value = Target(pod, httpCheck.Port, httpCheck.Path);
+                return await HttpProbe.AttemptAsync(probe, httpCheck, address.Value!, token);
+            }
+
+            if (check.Inference is { } inference)
+            {
+                address.Value = Target(pod, inference.Port, InferenceProbe.InferPath(inference));
+                return await InferenceProbe.AttemptAsync(probe, inference, address.Value!, token);
+            }
+
+            return check.Prometheus is { } query
+                ? await prometheus.AttemptAsync(probe, query, probe.Namespace, token)
+                : "check has none of http, inference or prometheus";
+        });
+
+    /// <summary>One attempt under its own deadline; a timeout, a refused connection or a bad answer become its reason.</summary>
+    static async Task<(string? Reason, long ElapsedMs)> TimedAsync(int seconds, CancellationToken ct, Func<StrongBox<Uri?>, CancellationToken, Task<string?>> attempt)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(TimeSpan.FromSeconds(seconds));
         var clock = Stopwatch.StartNew();
-        Uri? address = null;
+        var target = new StrongBox<Uri?>();
         try
         {
-            string? reason;
-            if (check.Http is { } httpCheck)
-            {
-                address = Target(pod, httpCheck.Port, httpCheck.Path);
-                reason = await HttpProbe.AttemptAsync(probe, httpCheck, address, deadline.Token);
-            }
-            else if (check.Inference is { } inference)
-            {
-                address = Target(pod, inference.Port, InferenceProbe.InferPath(inference));
-                reason = await InferenceProbe.AttemptAsync(probe, inference, address, deadline.Token);
-            }
-            else if (check.Prometheus is { } query)
-            {
-                reason = await prometheus.AttemptAsync(probe, query, probe.Namespace, deadline.Token);
-            }
-            else
-            {
-                reason = "check has none of http, inference or prometheus";
-            }
+            var reason = await attempt(target, deadline.Token);
             return (reason, clock.ElapsedMilliseconds);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return ($"timed out after {seconds} s{On(address)}", clock.ElapsedMilliseconds);
+            return ($"timed out after {seconds} s{On(target.Value)}", clock.ElapsedMilliseconds);
         }
         catch (ProbeFailedException ex)
         {
@@ -176,7 +253,7 @@ public sealed class SmokeTestRunner(
         }
         catch (HttpRequestException ex)
         {
-            return (Describe(ex, address), clock.ElapsedMilliseconds);
+            return (Describe(ex, target.Value), clock.ElapsedMilliseconds);
         }
     }
 

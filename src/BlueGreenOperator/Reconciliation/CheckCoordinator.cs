@@ -90,7 +90,8 @@ internal sealed class CheckCoordinator : IDisposable
     /// Starts a run unless the same run is in flight; the object is woken when its report is stored, or when the run
     /// was cut at <paramref name="budget"/> (the time left until the deadline of the stage the run serves; null: none).
     /// </summary>
-    public void Start(ObjectKey key, string uid, CheckKind kind, Color color, string revision, IReadOnlyList<CheckTarget> targets, IReadOnlyList<CheckSpec> specs, TimeSpan? budget = null, CheckRunOwner? owner = null)
+    /// <param name="gates">What each pod goes through before the checks (model identity, warm-up).</param>
+    public void Start(ObjectKey key, string uid, CheckKind kind, Color color, string revision, IReadOnlyList<CheckTarget> targets, IReadOnlyList<CheckSpec> specs, TimeSpan? budget = null, CheckRunOwner? owner = null, PodGates? gates = null)
     {
         if (budget <= TimeSpan.Zero)
         {
@@ -106,7 +107,11 @@ internal sealed class CheckCoordinator : IDisposable
             var epoch = checks.Epoch(color);
             if (checks.InFlight.Any(r => r.Kind == kind && r.Color == color && r.Revision == revision && r.Epoch == epoch))
                 return;
-            run = new Run(key, uid, kind, color, revision, epoch, targets, specs, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token), ++_ticks) { Owner = owner };
+            run = new Run(key, uid, kind, color, revision, epoch, targets, specs, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token), ++_ticks)
+            {
+                Owner = owner,
+                Gates = gates ?? PodGates.None,
+            };
             if (budget is { } limit)
                 run.Cancel.CancelAfter(limit);
             run.Cancel.Token.Register(() => Withdraw(run));
@@ -173,7 +178,7 @@ internal sealed class CheckCoordinator : IDisposable
             span?.SetTag("bluegreen.color", run.Color.Label());
             span?.SetTag("bluegreen.revision", run.Revision);
             span?.SetTag("bluegreen.pods", run.Targets.Count);
-            report = await _runner.RunAsync(new CheckRun(run.Key.Namespace, run.Kind, run.Color, run.Revision, run.Targets, run.Specs) { Owner = run.Owner }, run.Cancel.Token);
+            report = await _runner.RunAsync(new CheckRun(run.Key.Namespace, run.Kind, run.Color, run.Revision, run.Targets, run.Specs) { Owner = run.Owner, Gates = run.Gates }, run.Cancel.Token);
             span?.SetTag("bluegreen.check.passed", report.Passed);
         }
         catch (OperationCanceledException) when (run.Cancel.IsCancellationRequested)
@@ -344,6 +349,8 @@ internal sealed class CheckCoordinator : IDisposable
         public long Seq { get; } = seq;
 
         public CheckRunOwner? Owner { get; init; }
+
+        public PodGates Gates { get; init; } = PodGates.None;
 
         /// <summary>Set under the coordinator's lock when the run takes a slot.</summary>
         public bool Started { get; set; }

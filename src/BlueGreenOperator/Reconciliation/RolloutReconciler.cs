@@ -109,10 +109,13 @@ internal sealed class RolloutReconciler(
                 case Wait:
                     return After(plan, actionLeft);
                 case RunSmokeTests smoke:
-                    StartChecks(key, resource, CheckKind.Smoke, smoke.Color, smoke.Revision, resource.Spec.SmokeTests);
+                    StartChecks(key, resource, CheckKind.Smoke, smoke.Color, smoke.Revision, resource.Spec.SmokeTests, PodGates.BeforeSmokeTests(resource.Spec));
                     return After(plan, actionLeft);
                 case RunAnalysis analysis:
-                    StartChecks(key, resource, CheckKind.Analysis, analysis.Color, analysis.Revision, resource.Spec.Analysis?.Checks ?? []);
+                    StartChecks(key, resource, CheckKind.Analysis, analysis.Color, analysis.Revision, resource.Spec.Analysis?.Checks ?? [], PodGates.ForAnalysis(resource.Spec));
+                    return After(plan, actionLeft);
+                case RunStandbyWarmup warmup:
+                    StartChecks(key, resource, CheckKind.Warmup, warmup.Color, warmup.Revision, [], PodGates.ForStandby(resource.Spec));
                     return After(plan, actionLeft);
             }
 
@@ -209,19 +212,20 @@ internal sealed class RolloutReconciler(
             NameConflict = world.NameConflict ?? (_conflicts.TryGetValue(key, out var conflict) ? conflict.Conflict.Message : null),
             SmokeTests = checks.LastReport(uid, CheckKind.Smoke),
             Analysis = checks.LastReport(uid, CheckKind.Analysis),
+            StandbyWarmup = checks.LastReport(uid, CheckKind.Warmup),
             Refused = _refusals.TryGetValue(key, out var refusal) ? refusal.Write : null,
             ActiveServiceWrite = serviceWrite,
         };
     }
 
-    void StartChecks(ObjectKey key, BlueGreenDeployment resource, CheckKind kind, Color color, string revision, IList<CheckSpec> specs)
+    void StartChecks(ObjectKey key, BlueGreenDeployment resource, CheckKind kind, Color color, string revision, IList<CheckSpec> specs, PodGates gates)
     {
         var targets = cluster.CheckTargets(resource, color, revision);
         logger.LogInformation("Starting {Kind} checks on {Color} at {Revision} against {Pods} pods", kind.Label(), color.Label(), revision, targets.Count);
         var now = time.GetUtcNow();
         var budget = CheckBudget.Remaining(resource, kind, now);
         checks.Start(key, resource.Metadata.Uid ?? "", kind, color, revision, targets, [.. specs], budget,
-            JobCheck.Owner(resource, kind, color, revision, targets, now + budget));
+            JobCheck.Owner(resource, kind, color, revision, targets, now + budget), gates);
     }
 
     // An action that could not be removed is looked at again soon, so that it is neither lost nor left behind.

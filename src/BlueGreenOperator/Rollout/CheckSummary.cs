@@ -17,6 +17,9 @@ public static class StatusLimits
     /// <summary>Entries in status.smokeTests and status.analysis.results: one per check, as many as a spec may have.</summary>
     public const int CheckResults = SpecValidator.MaxChecks;
 
+    /// <summary>Pods named in status.warmup and status.standbyWarmup.</summary>
+    public const int WarmupPods = 16;
+
     /// <summary>The serialized status never exceeds this many bytes (a test holds it to it with 100 pods × 50 failing checks).</summary>
     public const int SerializedBytes = 96 * 1024;
 }
@@ -52,4 +55,25 @@ public static class CheckSummary
             })];
 
     static string Bound(string text, int length) => RolloutPlanner.Truncate(text, length);
+}
+
+/// <summary>Turns per-pod warm-ups into the bounded status entry (rows W2, W4).</summary>
+public static class WarmupSummary
+{
+    public static WarmupStatus From(CheckReport report, DateTime at, int runs) => new()
+    {
+        Color = report.Color.Label(),
+        Revision = report.Revision,
+        LastRunAt = at,
+        Runs = runs,
+        PodCount = report.Warmups.Count,
+        Pods = [.. report.Warmups.Take(StatusLimits.WarmupPods).Select(w => new PodWarmupStatus
+        {
+            Name = RolloutPlanner.Truncate(w.Pod, 253),
+            Requests = w.Requests,
+            Failed = w.Failed,
+            FirstLatencyMs = w.FirstLatencyMs,
+            LastLatencyMs = w.LastLatencyMs,
+        })],
+    };
 }

@@ -47,6 +47,9 @@ public sealed record ObservedService(string Name, IReadOnlyDictionary<string, st
 /// <summary>One check's outcome on one pod (or once, for a query).</summary>
 public sealed record PodCheckResult(string Name, string? Pod, bool Passed, long LatencyMs, string Message);
 
+/// <summary>The warm-up of one pod: requests sent, how many failed, the first and the last round's latency.</summary>
+public sealed record PodWarmup(string Pod, int Requests, int Failed, long FirstLatencyMs, long LastLatencyMs);
+
 /// <summary>The outcome of running checks against the ready pods of one colour at one revision.</summary>
 /// <param name="Pods">The pods the checks ran against, by name.</param>
 /// <param name="PodTemplateHash">The pod-template-hash all those pods share; null when they did not share one.</param>
@@ -59,6 +62,9 @@ public sealed record CheckReport(
     DateTime CompletedAt)
 {
     public int PodsTested => Pods.Count;
+
+    /// <summary>The warm-up of each pod before its checks (rows W1, W3), when the run warmed pods up.</summary>
+    public IReadOnlyList<PodWarmup> Warmups { get; init; } = [];
 
     public bool Passed => Results.All(r => r.Passed) && (PodsTested > 0 || Results.Count > 0 && Results.All(r => r.Pod is null));
 
@@ -104,6 +110,9 @@ public sealed record ObservedState(
 
     /// <summary>The last completed analysis run of this object, if the operator still remembers one.</summary>
     public CheckReport? Analysis { get; init; }
+
+    /// <summary>The last completed warm-up of the standby's pods, if the operator still remembers one.</summary>
+    public CheckReport? StandbyWarmup { get; init; }
 
     /// <summary>The last write the API server refused, while the reconciler still retries it.</summary>
     public RefusedWrite? Refused { get; init; }

@@ -76,6 +76,12 @@ public sealed record RunAnalysis(Color Color, string Revision) : RolloutStep
     public override bool IsWrite => false;
 }
 
+/// <summary>Send the warm-up requests to the standby's ready pods (row W3); the result arrives as an observation.</summary>
+public sealed record RunStandbyWarmup(Color Color, string Revision) : RolloutStep
+{
+    public override bool IsWrite => false;
+}
+
 public enum EventKind
 {
     Normal,

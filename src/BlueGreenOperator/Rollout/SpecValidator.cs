@@ -76,7 +76,41 @@ public static partial class SpecValidator
             Checks.Queries.PrometheusCheckRules.Validate("spec.analysis", analysis, resource.Metadata?.NamespaceProperty ?? "", errors);
         }
 
+        ValidateGates(spec, errors);
         return errors;
+    }
+
+    /// <summary>Warm-up requests per round at most.</summary>
+    public const int MaxWarmupRequests = 8;
+
+    static void ValidateGates(BlueGreenDeploymentSpec spec, List<string> errors)
+    {
+        if (spec.Model?.Identity is { } identity)
+        {
+            if (!IdentityMode.All.Contains(identity.Mode ?? ""))
+                errors.Add($"spec.model.identity.mode '{Shorten(identity.Mode)}' is not one of {string.Join(", ", IdentityMode.All)}");
+            if (identity.Port is { } port)
+                Range("spec.model.identity.port", port, 1, 65535, errors);
+        }
+
+        foreach (var (at, checks) in new[] { ("spec.smokeTests", spec.SmokeTests), ("spec.analysis.checks", spec.Analysis?.Checks) })
+        {
+            if (checks?.Any(c => c?.Name == PodGates.IdentityCheck) == true)
+                errors.Add($"{at}: the check name '{PodGates.IdentityCheck}' is the model identity question's");
+        }
+
+        if (spec.Warmup is not { } warmup)
+            return;
+        if (warmup.Requests?.Count > MaxWarmupRequests)
+            errors.Add($"spec.warmup.requests holds {warmup.Requests.Count} requests; at most {MaxWarmupRequests} are allowed");
+        else
+            ValidateChecks("spec.warmup.requests", warmup.Requests, allowPrometheus: false, errors);
+        Range("spec.warmup.count", warmup.Count, 1, 1000, errors);
+        Range("spec.warmup.maxCount", warmup.MaxCount, 1, 1000, errors);
+        Range("spec.warmup.stableWindow", warmup.StableWindow, 0, 100, errors);
+        Range("spec.warmup.standbyIntervalSeconds", warmup.StandbyIntervalSeconds, 0, 86_400, errors);
+        if (!(warmup.StableRatio >= 1) || !double.IsFinite(warmup.StableRatio))
+            errors.Add($"spec.warmup.stableRatio must be a finite number of at least 1, got {warmup.StableRatio}");
     }
 
     static void ValidateModel(ModelSpec? model, List<string> errors)

@@ -39,7 +39,8 @@ internal static class PythonPods
         Spec = new BlueGreenDeploymentSpec
         {
             Replicas = replicas,
-            Model = new ModelSpec { Name = "iris", Version = "python" },
+            // A plain HTTP server: it does not speak Open Inference Protocol v2 model metadata.
+            Model = new ModelSpec { Name = "iris", Version = "python", Identity = new ModelIdentitySpec { Mode = IdentityMode.None } },
             Template = template,
             Service = new ServiceSpec { Name = name, Ports = [new ServicePortSpec { Name = "http", Port = 80, TargetPort = Port }] },
             Strategy = new StrategySpec { ProgressDeadlineSeconds = 600 },

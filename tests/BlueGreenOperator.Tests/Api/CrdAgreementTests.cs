@@ -93,6 +93,23 @@ public sealed class CrdAgreementTests
         strategy["autoPromote"].DefaultProperty.ToString().Should().BeEquivalentTo(defaults.AutoPromote.ToString());
     }
 
+    [Test]
+    public void Should_default_the_warmup_and_the_identity_question_as_the_csharp_types_do()
+    {
+        var spec = Schema().Properties["spec"].Properties;
+        var warmup = spec["warmup"].Properties;
+        var defaults = new WarmupSpec();
+
+        Number(warmup["count"].DefaultProperty).Should().Be(defaults.Count);
+        Number(warmup["maxCount"].DefaultProperty).Should().Be(defaults.MaxCount);
+        Number(warmup["stableWindow"].DefaultProperty).Should().Be(defaults.StableWindow);
+        Number(warmup["standbyIntervalSeconds"].DefaultProperty).Should().Be(defaults.StandbyIntervalSeconds);
+        double.Parse(warmup["stableRatio"].DefaultProperty.ToString()!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(defaults.StableRatio);
+        var mode = spec["model"].Properties["identity"].Properties["mode"];
+        mode.DefaultProperty.ToString().Should().Be(new ModelIdentitySpec().Mode);
+        mode.EnumProperty.Select(e => e.ToString()).Should().Equal(IdentityMode.All);
+    }
+
     // The model types "items" as object: YAML leaves a plain map there.
     static V1JSONSchemaProps Items(V1JSONSchemaProps schema) =>
         schema.Items as V1JSONSchemaProps ?? KubernetesJson.Deserialize<V1JSONSchemaProps>(KubernetesJson.Serialize(schema.Items));

@@ -25,6 +25,9 @@ internal sealed record ModelBehaviour
     public int? ChangeAtRequest { get; init; }
 
     public ModelBehaviour? Later { get; init; }
+
+    /// <summary>The versions the model's metadata lists; null: none (a server that does not report versions).</summary>
+    public string[]? Versions { get; init; } = ["3"];
 }
 
 /// <summary>
@@ -67,10 +70,19 @@ internal sealed class ModelServer : IAsyncDisposable
             context.Response.StatusCode = 200;
             return;
         }
+        var served = (byAddress.GetValueOrDefault(request.Host) ?? Behaviour).Versions;
+        if (request.Method == "GET" && path.StartsWith($"/v2/models/{Model}/versions/", StringComparison.Ordinal) && path.EndsWith("/ready", StringComparison.Ordinal))
+        {
+            var version = path[$"/v2/models/{Model}/versions/".Length..^"/ready".Length];
+            await LocalHttpServer.WriteJsonAsync(context, served?.Contains(version) == true ? $$"""{"name":"{{Model}}","ready":true}""" : """{"error":"no such version"}""",
+                served?.Contains(version) == true ? 200 : 404);
+            return;
+        }
         if (path == $"/v2/models/{Model}" && request.Method == "GET")
         {
+            var versions = served is null ? "" : $"\"versions\":[{string.Join(",", served.Select(v => $"\"{v}\""))}],";
             await LocalHttpServer.WriteJsonAsync(context, $$"""
-                {"name":"{{Model}}","versions":["3"],"platform":"sklearn","ready":true,"threshold":0.5,"classes":12,"labels":null,
+                {"name":"{{Model}}",{{versions}}"platform":"sklearn","ready":true,"threshold":0.5,"classes":12,"labels":null,
                  "inputs":[{"name":"input-0","datatype":"FP32","shape":[-1,4]}],
                  "outputs":[{"name":"output-0","datatype":"INT64","shape":[-1]}]}
                 """);

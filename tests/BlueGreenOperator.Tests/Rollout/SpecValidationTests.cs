@@ -44,6 +44,13 @@ public sealed class SpecValidationTests
         yield return Case("no containers", s => s.Template.Spec.Containers.Clear(), "at least one container");
         yield return Case("container without image", s => s.Template.Spec.Containers[0].Image = "", "needs a name and an image");
         yield return Case("analysis limit zero", s => s.Analysis = new AnalysisSpec { FailureLimit = 0 }, "failureLimit");
+        yield return Case("unknown identity mode", s => s.Model.Identity = new ModelIdentitySpec { Mode = "Guess" }, "spec.model.identity.mode 'Guess'");
+        yield return Case("identity port out of range", s => s.Model.Identity = new ModelIdentitySpec { Port = 0 }, "spec.model.identity.port");
+        yield return Case("a check named like the identity question", s => s.SmokeTests[0].Name = PodGates.IdentityCheck, "model identity question");
+        yield return Case("prometheus in a warm-up", s => s.Warmup = new WarmupSpec { Requests = [new CheckSpec { Name = "q", Prometheus = new PrometheusCheckSpec { Query = "up", Min = 1 } }] }, "spec.warmup.requests[0].prometheus");
+        yield return Case("too many warm-up requests", s => s.Warmup = new WarmupSpec { Requests = [.. Enumerable.Range(0, 9).Select(i => Check($"w{i}", Golden()))] }, "at most 8");
+        yield return Case("warm-up ratio below one", s => s.Warmup = new WarmupSpec { StableRatio = 0.5, Requests = [Check("w", Golden())] }, "stableRatio");
+        yield return Case("zero warm-up count", s => s.Warmup = new WarmupSpec { Count = 0, Requests = [Check("w", Golden())] }, "spec.warmup.count");
         yield return Case("too many checks", s => { for (var i = 0; i < 60; i++) s.SmokeTests.Add(Check($"c{i}", Golden())); }, "at most 50");
     }
 

@@ -27,13 +27,18 @@ public sealed class StatusLimitsTests
         var pods = world.Pods.Where(p => p.Color == Color.Green).ToList();
         world.Smoke = new CheckReport(Color.Green, Given.Revision(v2),
             [.. pods.SelectMany(p => Enumerable.Range(0, 50).Select(i => new PodCheckResult($"check-{i:D2}-" + new string('c', 40), p.Name + new string('p', 200), false, 30_000, longMessage)))],
-            [.. pods.Select(p => p.Name)], Scenario.Hash(Given.Revision(v2)), world.Now);
+            [.. pods.Select(p => p.Name)], Scenario.Hash(Given.Revision(v2)), world.Now)
+        {
+            Warmups = [.. pods.Select(p => new PodWarmup(p.Name + new string('p', 200), 1000, 1000, 30_000, 30_000))],
+        };
 
         var plan = world.Plan();
 
         plan.Status.SmokeTests.Should().HaveCount(50, "one entry per check, not per pod");
         plan.Status.SmokeTests!.Should().OnlyContain(r => r.FailedPods == 100 && r.Pods == 100 && r.FailingPods!.Count == StatusLimits.FailingPodsNamed);
         plan.Status.SmokeTests!.Should().OnlyContain(r => r.Message!.Length <= StatusLimits.CheckMessageLength);
+        plan.Status.Warmup!.PodCount.Should().Be(100);
+        plan.Status.Warmup.Pods.Should().HaveCount(StatusLimits.WarmupPods).And.OnlyContain(p => p.Name.Length <= 253);
         plan.Status.Message!.Length.Should().BeLessThanOrEqualTo(StatusLimits.MessageLength);
         plan.Status.Conditions.Should().OnlyContain(c => c.Message.Length <= StatusLimits.MessageLength);
         var bytes = Encoding.UTF8.GetByteCount(KubernetesJson.Serialize(plan.Status));

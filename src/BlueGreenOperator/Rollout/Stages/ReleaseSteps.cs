@@ -22,6 +22,7 @@ internal static class ReleaseSteps
             status.PromotedAt = null;
             ResetTests(c);
             status.SmokeTests = null;
+            status.Warmup = null;
             status.Phase = startPhase;
         }
 
@@ -133,7 +134,7 @@ internal static class ReleaseSteps
     {
         var ready = c.ReadyPods(color, c.Revision);
         var hashes = ready.Select(p => p.PodTemplateHash).Distinct().ToList();
-        if (c.Spec.SmokeTests is not { Count: > 0 })
+        if (c.Spec.SmokeTests is not { Count: > 0 } && !PodGates.BeforeSmokeTests(c.Spec).Any)
         {
             // Readiness is the only check: the pods must still all come from one template.
             if (ready.Count < size || hashes.Count != 1 || hashes[0] is null)
@@ -150,7 +151,13 @@ internal static class ReleaseSteps
         }
 
         c.Status.SmokeTests = CheckSummary.Aggregate(report.Results);
+        // W2: the warm-up each pod had before its smoke tests.
+        if (report.Warmups.Count > 0)
+            c.Status.Warmup = WarmupSummary.From(report, PlanContext.Seconds(report.CompletedAt), 1);
         var allPassed = report.Results.All(r => r.Passed);
+        // M1: a pod that serves another model or version is refused; the release is aborted as on a failed smoke test.
+        if (report.Results.FirstOrDefault(r => r.Name == PodGates.IdentityCheck && !r.Passed) is { } wrong)
+            return Abort(c, color, "SmokeTestsFailed", $"Revision {c.Revision} on {color.Label()}: pod {wrong.Pod} {wrong.Message}");
         if (!allPassed)
             return Abort(c, color, "SmokeTestsFailed", $"Revision {c.Revision} failed smoke tests on {color.Label()}: {report.Summary}");
 
@@ -226,6 +233,7 @@ internal static class ReleaseSteps
         status.StandbyModelVersion = null;
         status.StandbyPodTemplateHash = null;
         status.Analysis = null;
+        status.StandbyWarmup = null;
     }
 
     /// <summary>Records that <paramref name="color"/> serves the tested revision from now on; convergence moves the Service.</summary>

@@ -33,7 +33,8 @@ internal static class StabilizingStage
 
         // S2, S3: analysis at its interval against the serving pods; a run of failures rolls back.
         var analysis = c.Spec.Analysis;
-        if (analysis is { Checks.Count: > 0 } && c.Now < end)
+        // M2: an analysis run asks every serving pod which model it serves, also when it has no checks of its own.
+        if (analysis is not null && (analysis.Checks is { Count: > 0 } || PodGates.ForAnalysis(c.Spec).Any) && c.Now < end)
         {
             status.Analysis ??= new Api.AnalysisStatus();
             var due = PlanContext.Utc(status.Analysis.LastRunAt ?? switchedAt).AddSeconds(analysis.IntervalSeconds);
@@ -93,7 +94,7 @@ internal static class StabilizingStage
         if (c.Now < scaleDownAt)
         {
             c.Timer(scaleDownAt);
-            return Wait.Instance;
+            return KeepWarm(c, standby.Value);
         }
 
         // S8: after the scale-down delay the standby moves to its cheaper placement (strategy.standby), at its warm size.
@@ -110,6 +111,33 @@ internal static class StabilizingStage
             return new ScaleDeployment(standby.Value, c.Strategy.StandbyReplicas);
         }
 
+        return KeepWarm(c, standby.Value);
+    }
+
+    /// <summary>
+    /// W3, W4: the standby's ready pods get the warm-up requests every <c>standbyIntervalSeconds</c> from the switch,
+    /// so that a rollback lands on pods that answer at full speed. A warm-up judges nothing; its report is recorded.
+    /// </summary>
+    static RolloutStep KeepWarm(PlanContext c, Color standby)
+    {
+        var status = c.Status;
+        if (PodGates.WarmupOf(c.Spec) is not { StandbyIntervalSeconds: > 0 } warmup || status.StandbyRevision is not { } revision)
+            return Wait.Instance;
+        var last = status.StandbyWarmup?.Color == standby.Label() && status.StandbyWarmup.Revision == revision ? status.StandbyWarmup : null;
+        var due = PlanContext.Utc(last?.LastRunAt ?? status.SwitchedAt ?? c.Now).AddSeconds(warmup.StandbyIntervalSeconds);
+        if (c.Now < due || c.ReadyPods(standby, revision).Count == 0)
+        {
+            c.Timer(c.Now < due ? due : c.Now.AddSeconds(warmup.StandbyIntervalSeconds));
+            return Wait.Instance;
+        }
+
+        var report = c.World.StandbyWarmup;
+        if (report is null || report.Color != standby || report.Revision != revision
+            || (last?.LastRunAt is { } at && PlanContext.Seconds(report.CompletedAt) <= PlanContext.Utc(at)))
+            return new RunStandbyWarmup(standby, revision);
+
+        status.StandbyWarmup = WarmupSummary.From(report, c.Now, (last?.Runs ?? 0) + 1);
+        c.Timer(c.Now.AddSeconds(warmup.StandbyIntervalSeconds));
         return Wait.Instance;
     }
 

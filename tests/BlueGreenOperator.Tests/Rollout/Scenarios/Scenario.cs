@@ -33,6 +33,8 @@ internal sealed class Scenario
 
     public CheckReport? Analysis { get; set; }
 
+    public CheckReport? StandbyWarmup { get; set; }
+
     public RefusedWrite? Refused { get; set; }
 
     public string? NameConflict { get; set; }
@@ -51,6 +53,7 @@ internal sealed class Scenario
         Templates = Templates.ToHashSet(StringComparer.Ordinal),
         SmokeTests = Smoke,
         Analysis = Analysis,
+        StandbyWarmup = StandbyWarmup,
         Refused = Refused,
         NameConflict = NameConflict,
         ActiveServiceWrite = ServiceWrite,
@@ -160,6 +163,16 @@ internal sealed class Scenario
     /// <summary>A passing smoke run on every ready pod of the colour at the revision.</summary>
     public CheckReport Passed(Color color, string revision) => Report(color, revision, _ => true);
 
+    /// <summary>A warm-up of every ready pod of the colour at the revision: five requests, 400 ms first, 6 ms last.</summary>
+    public CheckReport Warmed(Color color, string revision, IReadOnlyList<PodCheckResult>? results = null)
+    {
+        var pods = _pods.Where(p => p.Color == color && p.Revision == revision && p.Ready).ToList();
+        return new CheckReport(color, revision, results ?? [], [.. pods.Select(p => p.Name)], pods.Select(p => p.PodTemplateHash).Distinct().SingleOrDefault(), Now)
+        {
+            Warmups = [.. pods.Select(p => new PodWarmup(p.Name, 5, 0, 400, 6))],
+        };
+    }
+
     public CheckReport Report(Color color, string revision, Func<ObservedPod, bool> passes)
     {
         var pods = _pods.Where(p => p.Color == color && p.Revision == revision && p.Ready).ToList();
@@ -209,6 +222,9 @@ internal sealed class Scenario
                     break;
                 case RunAnalysis analysis:
                     Analysis = Passed(analysis.Color, analysis.Revision);
+                    break;
+                case RunStandbyWarmup warmup:
+                    StandbyWarmup = Warmed(warmup.Color, warmup.Revision);
                     break;
                 case Wait when plan.RequeueAfter is null || Resource.Status?.Phase is Phase.Healthy or Phase.Paused or Phase.Stabilizing or Phase.Degraded or Phase.RolledBack:
                     return this;
