@@ -69,6 +69,10 @@ public sealed class BlueGreenDeploymentSpec
     /// <summary>Run after the switch, during stabilization, against the active pods.</summary>
     [JsonPropertyName("analysis")]
     public AnalysisSpec? Analysis { get; set; }
+
+    /// <summary>Recorded requests replayed before the switch against the new and the serving colour (parity).</summary>
+    [JsonPropertyName("replay")]
+    public ReplaySpec? Replay { get; set; }
 }
 
 public sealed class ModelSpec
@@ -481,6 +485,10 @@ public sealed class BlueGreenDeploymentStatus
     /// <summary>The last smoke test run of the release under test, one entry per check.</summary>
     [JsonPropertyName("smokeTests")]
     public IList<CheckResult>? SmokeTests { get; set; }
+
+    /// <summary>The last replay of a release against the serving colour (spec.replay).</summary>
+    [JsonPropertyName("parity")]
+    public ParityStatus? Parity { get; set; }
 
     [JsonPropertyName("conditions")]
     public IList<V1Condition>? Conditions { get; set; }

@@ -10,4 +10,11 @@ public interface ICheckRunner
 }
 
 /// <summary>One run: the checks of one kind of one object (in <paramref name="Namespace"/>) against pods of one colour at one revision.</summary>
-public sealed record CheckRun(string Namespace, CheckKind Kind, Color Color, string Revision, IReadOnlyList<CheckTarget> Pods, IReadOnlyList<CheckSpec> Checks);
+public sealed record CheckRun(string Namespace, CheckKind Kind, Color Color, string Revision, IReadOnlyList<CheckTarget> Pods, IReadOnlyList<CheckSpec> Checks)
+{
+    /// <summary>A replay run: what to replay and the serving colour's pods to compare with.</summary>
+    public ReplayRequest? Replay { get; init; }
+}
+
+/// <summary>A replay: the spec, and the serving colour's ready pods at <paramref name="ServingRevision"/> (none on a first release).</summary>
+public sealed record ReplayRequest(ReplaySpec Spec, string? ServingRevision, IReadOnlyList<CheckTarget> Serving);

@@ -90,7 +90,7 @@ internal sealed class CheckCoordinator : IDisposable
     /// Starts a run unless the same run is in flight; the object is woken when its report is stored, or when the run
     /// was cut at <paramref name="budget"/> (the time left until the deadline of the stage the run serves; null: none).
     /// </summary>
-    public void Start(ObjectKey key, string uid, CheckKind kind, Color color, string revision, IReadOnlyList<CheckTarget> targets, IReadOnlyList<CheckSpec> specs, TimeSpan? budget = null)
+    public void Start(ObjectKey key, string uid, CheckKind kind, Color color, string revision, IReadOnlyList<CheckTarget> targets, IReadOnlyList<CheckSpec> specs, TimeSpan? budget = null, ReplayRequest? replay = null)
     {
         if (budget <= TimeSpan.Zero)
         {
@@ -106,7 +106,7 @@ internal sealed class CheckCoordinator : IDisposable
             var epoch = checks.Epoch(color);
             if (checks.InFlight.Any(r => r.Kind == kind && r.Color == color && r.Revision == revision && r.Epoch == epoch))
                 return;
-            run = new Run(key, uid, kind, color, revision, epoch, targets, specs, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token), ++_ticks);
+            run = new Run(key, uid, kind, color, revision, epoch, targets, specs, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token), ++_ticks) { Replay = replay };
             if (budget is { } limit)
                 run.Cancel.CancelAfter(limit);
             run.Cancel.Token.Register(() => Withdraw(run));
@@ -168,7 +168,7 @@ internal sealed class CheckCoordinator : IDisposable
         var cut = false;
         try
         {
-            report = await _runner.RunAsync(new CheckRun(run.Key.Namespace, run.Kind, run.Color, run.Revision, run.Targets, run.Specs), run.Cancel.Token);
+            report = await _runner.RunAsync(new CheckRun(run.Key.Namespace, run.Kind, run.Color, run.Revision, run.Targets, run.Specs) { Replay = run.Replay }, run.Cancel.Token);
         }
         catch (OperationCanceledException) when (run.Cancel.IsCancellationRequested)
         {
@@ -336,6 +336,8 @@ internal sealed class CheckCoordinator : IDisposable
 
         /// <summary>When it was started, among all runs: first come, first served within a namespace and among equals.</summary>
         public long Seq { get; } = seq;
+
+        public ReplayRequest? Replay { get; init; }
 
         /// <summary>Set under the coordinator's lock when the run takes a slot.</summary>
         public bool Started { get; set; }

@@ -101,6 +101,9 @@ internal sealed class RolloutReconciler(
                 case RunAnalysis analysis:
                     StartChecks(key, resource, CheckKind.Analysis, analysis.Color, analysis.Revision, resource.Spec.Analysis?.Checks ?? []);
                     return After(plan, actionLeft);
+                case RunReplay replay:
+                    StartReplay(key, resource, replay);
+                    return After(plan, actionLeft);
             }
 
             if (_refusals.TryGetValue(key, out var refusal) && refusal.Step != plan.Step)
@@ -194,6 +197,7 @@ internal sealed class RolloutReconciler(
             NameConflict = world.NameConflict ?? (_conflicts.TryGetValue(key, out var conflict) ? conflict.Conflict.Message : null),
             SmokeTests = checks.LastReport(uid, CheckKind.Smoke),
             Analysis = checks.LastReport(uid, CheckKind.Analysis),
+            Replay = checks.LastReport(uid, CheckKind.Replay),
             Refused = _refusals.TryGetValue(key, out var refusal) ? refusal.Write : null,
             ActiveServiceWrite = serviceWrite,
         };
@@ -204,6 +208,21 @@ internal sealed class RolloutReconciler(
         var targets = cluster.CheckTargets(resource, color, revision);
         logger.LogInformation("Starting {Kind} checks on {Color} at {Revision} against {Pods} pods", kind.Label(), color.Label(), revision, targets.Count);
         checks.Start(key, resource.Metadata.Uid ?? "", kind, color, revision, targets, [.. specs], CheckBudget.Remaining(resource, kind, time.GetUtcNow()));
+    }
+
+    void StartReplay(ObjectKey key, BlueGreenDeployment resource, RunReplay step)
+    {
+        if (resource.Spec.Replay is not { } spec)
+            return;
+        var targets = cluster.CheckTargets(resource, step.Color, step.Revision);
+        // The serving colour's pods that passed their checks (its tested template), never a hand-edited pod beside them.
+        var serving = step.Serving is { } color && step.ServingRevision is { } revision
+            ? [.. cluster.CheckTargets(resource, color, revision).Where(t => step.ServingPodTemplateHash is null || t.PodTemplateHash == step.ServingPodTemplateHash)]
+            : (IReadOnlyList<CheckTarget>)[];
+        logger.LogInformation("Starting the replay on {Color} at {Revision} ({Pods} pods) against {Serving} ({ServingPods} pods)",
+            step.Color.Label(), step.Revision, targets.Count, step.ServingRevision ?? "(nothing serving)", serving.Count);
+        checks.Start(key, resource.Metadata.Uid ?? "", CheckKind.Replay, step.Color, step.Revision, targets, [], CheckBudget.Remaining(resource, CheckKind.Replay, time.GetUtcNow()),
+            new ReplayRequest(spec, step.ServingRevision, serving));
     }
 
     // An action that could not be removed is looked at again soon, so that it is neither lost nor left behind.

@@ -58,6 +58,9 @@ public sealed record CheckReport(
     string? PodTemplateHash,
     DateTime CompletedAt)
 {
+    /// <summary>A replay's report (CheckKind.Replay): its numbers, as status shows them.</summary>
+    public ParityStatus? Parity { get; init; }
+
     public int PodsTested => Pods.Count;
 
     public bool Passed => Results.All(r => r.Passed) && (PodsTested > 0 || Results.Count > 0 && Results.All(r => r.Pod is null));
@@ -104,6 +107,9 @@ public sealed record ObservedState(
 
     /// <summary>The last completed analysis run of this object, if the operator still remembers one.</summary>
     public CheckReport? Analysis { get; init; }
+
+    /// <summary>The last completed replay of this object (spec.replay), if the operator still remembers one.</summary>
+    public CheckReport? Replay { get; init; }
 
     /// <summary>The last write the API server refused, while the reconciler still retries it.</summary>
     public RefusedWrite? Refused { get; init; }

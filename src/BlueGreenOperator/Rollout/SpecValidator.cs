@@ -76,6 +76,8 @@ public static partial class SpecValidator
             Checks.Queries.PrometheusCheckRules.Validate("spec.analysis", analysis, resource.Metadata?.NamespaceProperty ?? "", errors);
         }
 
+        Checks.Replay.ReplayRules.Validate("spec.replay", spec.Replay, errors);
+
         return errors;
     }
 

@@ -22,6 +22,7 @@ internal static class ReleaseSteps
             status.PromotedAt = null;
             ResetTests(c);
             status.SmokeTests = null;
+            status.Parity = null;
             status.Phase = startPhase;
         }
 
