@@ -33,6 +33,8 @@ internal sealed class Scenario
 
     public CheckReport? Analysis { get; set; }
 
+    public CheckReport? Replay { get; set; }
+
     public RefusedWrite? Refused { get; set; }
 
     public string? NameConflict { get; set; }
@@ -51,6 +53,7 @@ internal sealed class Scenario
         Templates = Templates.ToHashSet(StringComparer.Ordinal),
         SmokeTests = Smoke,
         Analysis = Analysis,
+        Replay = Replay,
         Refused = Refused,
         NameConflict = NameConflict,
         ActiveServiceWrite = ServiceWrite,
@@ -169,6 +172,20 @@ internal sealed class Scenario
             [.. pods.Select(p => p.Name)], hashes is [{ } hash] ? hash : null, Now);
     }
 
+    /// <summary>A replay's report on every ready pod of the colour, as the replay runner makes one.</summary>
+    public CheckReport Replayed(RunReplay step, bool passed, string message = "agreement 98.7 % on 150 requests (2 disagreements)")
+    {
+        var pods = _pods.Where(p => p.Color == step.Color && p.Revision == step.Revision && p.Ready).ToList();
+        var hashes = pods.Select(p => p.PodTemplateHash).Distinct().ToList();
+        var hash = hashes is [{ } one] ? one : null;
+        var parity = new ParityStatus
+        {
+            Revision = step.Revision, PodTemplateHash = hash, ServingRevision = step.ServingRevision, Passed = passed, Requests = 150,
+            Compared = 150, Disagreements = passed ? 2 : 44, Agreement = passed ? 0.9867 : 0.7067, Message = message,
+        };
+        return new CheckReport(step.Color, step.Revision, [new PodCheckResult("replay", null, passed, 12, message)], [.. pods.Select(p => p.Name)], hash, Now) { Parity = parity };
+    }
+
     /// <summary>
     /// Plays the planner's steps (Deployments available at once, checks passing, Services following, actions as
     /// given) until it waits with nothing left to do, at most <paramref name="steps"/> decisions.
@@ -209,6 +226,9 @@ internal sealed class Scenario
                     break;
                 case RunAnalysis analysis:
                     Analysis = Passed(analysis.Color, analysis.Revision);
+                    break;
+                case RunReplay replay:
+                    Replay = Replayed(replay, passed: true);
                     break;
                 case Wait when plan.RequeueAfter is null || Resource.Status?.Phase is Phase.Healthy or Phase.Paused or Phase.Stabilizing or Phase.Degraded or Phase.RolledBack:
                     return this;
