@@ -35,13 +35,13 @@ var logger = app.Logger;
 
 logger.LogInformation(
     "Knobs: REPORTED_VERSION={ReportedVersion} STARTUP_DELAY_SECONDS={StartupDelay} NEVER_READY={NeverReady} WRONG_PREDICTIONS={WrongPredictions} " +
-    "ADDED_LATENCY_MS={AddedLatency} ERROR_RATE={ErrorRate} CRASH_AFTER_REQUESTS={CrashAfter}",
+    "ADDED_LATENCY_MS={AddedLatency} ERROR_RATE={ErrorRate} CRASH_AFTER_REQUESTS={CrashAfter} SWAPPED_LABELS={SwappedLabels}",
     settings.ReportedVersion, settings.StartupDelay.TotalSeconds, settings.NeverReady, settings.WrongPredictions,
-    settings.AddedLatency.TotalMilliseconds, settings.ErrorRate, settings.CrashAfterRequests?.ToString() ?? "off");
+    settings.AddedLatency.TotalMilliseconds, settings.ErrorRate, settings.CrashAfterRequests?.ToString() ?? "off", settings.SwappedLabels);
 
 // The weights are those of MODEL_VERSION; what the server calls them outside is the reported version.
 var signature = new ModelSignature(settings.ModelName, settings.ReportedVersion, IrisDataSet.FeatureCount, IrisDataSet.ClassCount);
-var model = new ServedModel(signature, training, settings.WrongPredictions);
+var model = new ServedModel(signature, training, settings.WrongPredictions, settings.SwappedLabels);
 var readiness = new ModelReadiness(settings, WarmUpAsync(), TimeProvider.System);
 var metrics = new InferenceMetrics(settings);
 

@@ -22,6 +22,9 @@ internal sealed record ServerSettings(
     double ErrorRate,
     long? CrashAfterRequests)
 {
+    /// <summary>SWAPPED_LABELS: versicolor and virginica answered as each other (a label map swapped between training and serving).</summary>
+    public bool SwappedLabels { get; init; }
+
     /// <summary>Reads settings; arguments (<c>--port</c>, <c>--bind</c>) win over the environment.</summary>
     public static ServerSettings Read(Func<string, string?> environment, IReadOnlyList<string> args)
     {
@@ -87,7 +90,10 @@ internal sealed record ServerSettings(
             WrongPredictions: Flag("WRONG_PREDICTIONS", Value("WRONG_PREDICTIONS")) || ClaimsWrongPredictions(Value("WRONG_PREDICTIONS_CLAIM_FILE")),
             AddedLatency: TimeSpan.FromMilliseconds(NonNegative("ADDED_LATENCY_MS", Value("ADDED_LATENCY_MS"))),
             ErrorRate: errorRate,
-            CrashAfterRequests: crashAfter);
+            CrashAfterRequests: crashAfter)
+        {
+            SwappedLabels = Flag("SWAPPED_LABELS", Value("SWAPPED_LABELS")),
+        };
     }
 
     private static double Number(string key, string? text, double fallback) =>
