@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The operator's main job on the embedded default: a local control plane, the example model server,
-# v1 released, v2 rolled out blue-green (phase by phase, its pods warmed up before their smoke tests, the
-# warm standby kept warm, with the measured switch time), then a broken
-# v3 rejected by its smoke tests while v2 keeps serving. Ctrl-C or the end of the demo cleans up.
+# v1 released, v2 rolled out blue-green (phase by phase, its pods warmed up before their smoke tests, the warm
+# standby kept warm, with the measured switch time and the parity report of its replay against v1), then a broken v3
+# rejected by its smoke tests and one with swapped labels rejected by its replay while v2 keeps serving. Ctrl-C or the
+# end of the demo cleans up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -59,6 +60,17 @@ follow() {
   done
 }
 
+# The last replay's parity report (status.parity): the numbers of the new version against the serving one.
+parity() {
+  echo "parity report:"
+  kubectl -n "$ns" get bgd iris -o json | jq -r '.status.parity // {} |
+    "  passed \(.passed) on \(.requests) requests against revision \(.servingRevision // "(nothing serving)")",
+    "  agreement \(.agreement) (\(.disagreements) disagreements), accuracy \(.accuracy) vs serving \(.servingAccuracy)",
+    "  error rate \(.errorRate), p50 \(.latencyP50Ms) ms vs \(.servingLatencyP50Ms) ms, p95 \(.latencyP95Ms) ms vs \(.servingLatencyP95Ms) ms (ratio \(.latencyRatio))",
+    "  \(.message)",
+    (.firstDisagreements // [] | .[] | "    \(.)")'
+}
+
 # Asks every pod behind the Service's Endpoints for a prediction: which model version answers?
 served() {
   local ips
@@ -80,11 +92,13 @@ warmups() {
   kubectl -n "$ns" get bgd iris -o json | jq -r ".status.$1 | \"\(.color) revision \(.revision), run \(.runs):\", (.pods[] | \"  \(.name): \(.requests) requests, first \(.firstLatencyMs) ms, last \(.lastLatencyMs) ms\")"
 }
 
-echo "== v2: a blue-green rollout (a model with a slow cold start, warmed up before its smoke tests)"
+echo "== v2: a blue-green rollout (a model with a slow cold start, warmed up before its smoke tests), replayed against v1 before the switch"
+kubectl -n "$ns" apply -f examples/iris/iris-replay.yaml
 kubectl -n "$ns" apply -f examples/iris/iris-v2.yaml
 follow Stabilizing
 echo "warm-up before the smoke tests (status.warmup):"
 warmups warmup
+parity
 echo "switched in $(status lastSwitchMilliseconds) ms (decision to Service write accepted); now serving:"
 served
 until [[ "$(status standbyWarmup.runs)" -ge 2 ]] 2>/dev/null; do sleep 0.5; done
@@ -100,4 +114,11 @@ kubectl -n "$ns" get bgd iris
 echo "still serving:"
 served
 kubectl -n "$ns" get events --field-selector involvedObject.name=iris --sort-by=.lastTimestamp | tail -n 8
+
+echo "== v3 with swapped labels: the smoke tests pass, the replay against v2 stops it"
+kubectl -n "$ns" apply -f examples/iris/iris-v3-swapped-labels.yaml
+follow Degraded
+parity
+echo "still serving:"
+served
 echo "== done"

@@ -45,17 +45,17 @@ var logger = app.Logger;
 
 logger.LogInformation(
     "Knobs: REPORTED_VERSION={ReportedVersion} STARTUP_DELAY_SECONDS={StartupDelay} NEVER_READY={NeverReady} WRONG_PREDICTIONS={WrongPredictions} " +
-    "ADDED_LATENCY_MS={AddedLatency} CPU_WORK_MS={CpuWork} ERROR_RATE={ErrorRate} CRASH_AFTER_REQUESTS={CrashAfter} COLD_START_MS={ColdStart} COLD_START_REQUESTS={ColdRequests} COLD_AFTER_IDLE_SECONDS={ColdAfterIdle}",
+    "ADDED_LATENCY_MS={AddedLatency} CPU_WORK_MS={CpuWork} ERROR_RATE={ErrorRate} CRASH_AFTER_REQUESTS={CrashAfter} COLD_START_MS={ColdStart} COLD_START_REQUESTS={ColdRequests} COLD_AFTER_IDLE_SECONDS={ColdAfterIdle} SWAPPED_LABELS={SwappedLabels}",
     settings.ReportedVersion, settings.StartupDelay.TotalSeconds, settings.NeverReady, settings.WrongPredictions,
     settings.AddedLatency.TotalMilliseconds, settings.CpuWork.TotalMilliseconds, settings.ErrorRate, settings.CrashAfterRequests?.ToString() ?? "off",
-    settings.ColdStart.TotalMilliseconds, settings.ColdStartRequests, settings.ColdAfterIdle.TotalSeconds);
+    settings.ColdStart.TotalMilliseconds, settings.ColdStartRequests, settings.ColdAfterIdle.TotalSeconds, settings.SwappedLabels);
 
 // The weights are those of MODEL_VERSION; what the server calls them outside is the reported version.
 var signature = new ModelSignature(settings.ModelName, settings.ReportedVersion, IrisDataSet.FeatureCount, IrisDataSet.ClassCount)
 {
     Platform = settings.ModelFile is null ? ModelSignature.TrainedPlatform : ModelSignature.OnnxPlatform,
 };
-var model = new ServedModel(signature, training, settings.WrongPredictions);
+var model = new ServedModel(signature, training, settings.WrongPredictions, settings.SwappedLabels);
 var readiness = new ModelReadiness(settings, WarmUpAsync(), TimeProvider.System);
 var coldStart = new ColdStart(settings, TimeProvider.System);
 var metrics = new InferenceMetrics(settings, coldStart);

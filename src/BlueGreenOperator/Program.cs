@@ -1,4 +1,5 @@
 using BlueGreenOperator.Checks;
+using BlueGreenOperator.Checks.Replay;
 using BlueGreenOperator.Cluster;
 using BlueGreenOperator.Hosting;
 using BlueGreenOperator.Notifications;
@@ -56,7 +57,10 @@ builder.Services.AddSingleton(_ => new PrometheusClient(string.IsNullOrEmpty(set
 builder.Services.AddSingleton(CheckLimits.From(settings.CheckBodyLimitBytes));
 builder.Services.AddSingleton<ICheckSecrets, KubernetesCheckSecrets>();
 builder.Services.AddSingleton<ICheckJobs, KubernetesCheckJobs>();
-builder.Services.AddSingleton<ICheckRunner, SmokeTestRunner>();
+builder.Services.AddSingleton<SmokeTestRunner>();
+builder.Services.AddSingleton<IReplayData, KubernetesReplayData>();
+builder.Services.AddSingleton<ReplayRunner>();
+builder.Services.AddSingleton<ICheckRunner, CheckRunnerByKind>();
 builder.Services.AddSingleton(sp => new CheckCoordinator(
     sp.GetRequiredService<ICheckRunner>(),
     Math.Max(1, settings.CheckConcurrency),

@@ -60,6 +60,21 @@ public sealed class FaultKnobTests
     }
 
     [Test]
+    public async Task Should_answer_versicolor_and_virginica_as_each_other_and_setosa_right_with_swapped_labels()
+    {
+        await using var server = await StartWith("SWAPPED_LABELS", "true");
+
+        var (status, body) = await server.InferAsync(Request(Setosa, [6.3, 3.3, 6.0, 2.5], [5.7, 2.8, 4.1, 1.3]));
+
+        status.Should().Be(HttpStatusCode.OK);
+        Classes(body).Should().Equal(0, 1, 2);
+        var probabilities = Probabilities(body);
+        probabilities[0].Should().BeGreaterThan(0.9, "setosa keeps its label");
+        probabilities[4].Should().BeGreaterThan(0.9, "the virginica probability moves with the label");
+        server.Output.Should().Contain("SWAPPED_LABELS=True");
+    }
+
+    [Test]
     public async Task Should_let_exactly_one_of_several_replicas_claim_the_wrong_predictions()
     {
         var claim = Path.Combine(Path.GetTempPath(), $"model-server-claim-{Guid.NewGuid():N}");

@@ -105,4 +105,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   resourceNames: {{ toJson . }}
   {{- end }}
 {{- end }}
+{{- if .Values.replayData.enabled }}
+# Replay data sets (spec.replay.configMapRef): one ConfigMap read by name when a replay starts; no list, no watch.
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get"]
+  {{- with .Values.replayData.configMapNames }}
+  resourceNames: {{ toJson . }}
+  {{- end }}
+{{- end }}
 {{- end }}

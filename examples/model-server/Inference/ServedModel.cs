@@ -6,7 +6,7 @@ namespace ModelServer.Inference;
 
 /// <summary>The one trained model this process serves, answering validated batches.</summary>
 /// <remarks>Answers only once readiness says training has completed.</remarks>
-internal sealed class ServedModel(ModelSignature signature, Task<TrainedModel> training, bool wrongPredictions)
+internal sealed class ServedModel(ModelSignature signature, Task<TrainedModel> training, bool wrongPredictions, bool swappedLabels = false)
 {
     public ModelSignature Signature => signature;
 
@@ -22,10 +22,10 @@ internal sealed class ServedModel(ModelSignature signature, Task<TrainedModel> t
             var predicted = IrisClassifierExtensions.ArgMax(p);
             // A deliberately broken release: every answer shifted by one class, probabilities shifted alike.
             var shift = wrongPredictions ? 1 : 0;
-            classes[r] = (predicted + shift) % signature.ClassCount;
+            classes[r] = (Label(predicted) + shift) % signature.ClassCount;
             for (var c = 0; c < signature.ClassCount; c++)
             {
-                probabilities[(r * signature.ClassCount) + ((c + shift) % signature.ClassCount)] = (float)p[c];
+                probabilities[(r * signature.ClassCount) + ((Label(c) + shift) % signature.ClassCount)] = (float)p[c];
             }
         }
 
@@ -35,6 +35,12 @@ internal sealed class ServedModel(ModelSignature signature, Task<TrainedModel> t
             .ToArray();
         return new InferenceResponse(signature.ModelName, signature.Version, batch.Id ?? Guid.NewGuid().ToString("N"), outputs);
     }
+
+    /// <summary>
+    /// The label a class is answered under: with swapped labels (a deliberately broken release) classes 1 and 2 trade
+    /// places, so setosa, and every golden test on it, stays right.
+    /// </summary>
+    private long Label(long c) => swappedLabels && c is 1 or 2 ? 3 - c : c;
 
     /// <summary>
     /// Runs one request through parsing, the model and the response encoding, so that the first request from outside

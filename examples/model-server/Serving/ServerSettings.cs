@@ -41,6 +41,9 @@ internal sealed record ServerSettings(
             ? TimeSpan.Zero
             : ColdStart * (ColdStartRequests - requestNumber + 1) / ColdStartRequests;
 
+    /// <summary>SWAPPED_LABELS: versicolor and virginica answered as each other (a label map swapped between training and serving).</summary>
+    public bool SwappedLabels { get; init; }
+
     /// <summary>Reads settings; arguments (<c>--port</c>, <c>--bind</c>) win over the environment.</summary>
     public static ServerSettings Read(Func<string, string?> environment, IReadOnlyList<string> args)
     {
@@ -116,6 +119,7 @@ internal sealed record ServerSettings(
                     : throw new InvalidSettingException($"COLD_START_REQUESTS must be between 1 and 1000000, got '{cold}'.")
                 : 5,
             ColdAfterIdle = TimeSpan.FromSeconds(NonNegative("COLD_AFTER_IDLE_SECONDS", Value("COLD_AFTER_IDLE_SECONDS"))),
+            SwappedLabels = Flag("SWAPPED_LABELS", Value("SWAPPED_LABELS")),
         };
     }
 

@@ -73,6 +73,10 @@ public sealed class BlueGreenDeploymentSpec
     /// <summary>Requests sent to every new pod before its smoke tests, and to the warm standby's pods during stabilization.</summary>
     [JsonPropertyName("warmup")]
     public WarmupSpec? Warmup { get; set; }
+
+    /// <summary>Recorded requests replayed before the switch against the new and the serving colour (parity).</summary>
+    [JsonPropertyName("replay")]
+    public ReplaySpec? Replay { get; set; }
 }
 
 public sealed class ModelSpec
@@ -579,6 +583,10 @@ public sealed class BlueGreenDeploymentStatus
     /// <summary>The last warm-up of the standby's pods during stabilization.</summary>
     [JsonPropertyName("standbyWarmup")]
     public WarmupStatus? StandbyWarmup { get; set; }
+
+    /// <summary>The last replay of a release against the serving colour (spec.replay).</summary>
+    [JsonPropertyName("parity")]
+    public ParityStatus? Parity { get; set; }
 
     [JsonPropertyName("conditions")]
     public IList<V1Condition>? Conditions { get; set; }

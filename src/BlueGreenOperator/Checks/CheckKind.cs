@@ -8,6 +8,9 @@ public enum CheckKind
 
     /// <summary>The warm standby's pods warmed up during stabilization (row W3): judges nothing.</summary>
     Warmup,
+
+    /// <summary>Recorded requests replayed against the new and the serving colour before the switch (spec.replay).</summary>
+    Replay,
 }
 
 public static class CheckKindNames
@@ -16,6 +19,7 @@ public static class CheckKindNames
     {
         CheckKind.Smoke => "smoke",
         CheckKind.Warmup => "warmup",
+        CheckKind.Replay => "replay",
         _ => "analysis",
     };
 }

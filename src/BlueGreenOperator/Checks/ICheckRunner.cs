@@ -17,4 +17,10 @@ public sealed record CheckRun(string Namespace, CheckKind Kind, Color Color, str
 
     /// <summary>What each pod goes through before its checks: the model identity question, the warm-up.</summary>
     public PodGates Gates { get; init; } = PodGates.None;
+
+    /// <summary>A replay run: what to replay and the serving colour's pods to compare with.</summary>
+    public ReplayRequest? Replay { get; init; }
 }
+
+/// <summary>A replay: the spec, and the serving colour's ready pods at <paramref name="ServingRevision"/> (none on a first release).</summary>
+public sealed record ReplayRequest(ReplaySpec Spec, string? ServingRevision, IReadOnlyList<CheckTarget> Serving);

@@ -98,7 +98,7 @@ internal static class InferenceProbe
     /// Reads <c>outputs[].name</c> and <c>outputs[].data</c> straight from the response's bytes with a forward-only
     /// reader: no document is built, every other field is skipped.
     /// </summary>
-    static Dictionary<string, List<double>> ParseOutputs(ReadOnlySpan<byte> body)
+    internal static Dictionary<string, List<double>> ParseOutputs(ReadOnlySpan<byte> body)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
         var byName = new Dictionary<string, List<double>>(StringComparer.Ordinal);

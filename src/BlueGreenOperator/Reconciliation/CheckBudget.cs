@@ -4,7 +4,7 @@ using BlueGreenOperator.Checks;
 namespace BlueGreenOperator.Reconciliation;
 
 /// <summary>
-/// How long a check run may take: until the end of the stage it serves. Smoke tests serve a release, which is aborted
+/// How long a check run may take: until the end of the stage it serves. Smoke tests and replays serve a release, which is aborted
 /// at <c>progressStartedAt + progressDeadlineSeconds</c>; analysis serves stabilization, which ends at
 /// <c>switchedAt + stabilizationSeconds</c>. Read from the status the plan decided (and the reconciler persisted).
 /// </summary>
@@ -15,7 +15,7 @@ internal static class CheckBudget
     {
         var status = resource.Status;
         var strategy = resource.Spec.Strategy ?? new StrategySpec();
-        var end = kind == CheckKind.Smoke
+        var end = kind is CheckKind.Smoke or CheckKind.Replay
             ? status?.ProgressStartedAt?.AddSeconds(strategy.ProgressDeadlineSeconds)
             : status?.SwitchedAt?.AddSeconds(strategy.StabilizationSeconds);
         return end is { } at ? new DateTimeOffset(Utc(at)) - now : null;

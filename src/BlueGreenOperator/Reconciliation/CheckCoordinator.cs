@@ -91,7 +91,7 @@ internal sealed class CheckCoordinator : IDisposable
     /// was cut at <paramref name="budget"/> (the time left until the deadline of the stage the run serves; null: none).
     /// </summary>
     /// <param name="gates">What each pod goes through before the checks (model identity, warm-up).</param>
-    public void Start(ObjectKey key, string uid, CheckKind kind, Color color, string revision, IReadOnlyList<CheckTarget> targets, IReadOnlyList<CheckSpec> specs, TimeSpan? budget = null, CheckRunOwner? owner = null, PodGates? gates = null)
+    public void Start(ObjectKey key, string uid, CheckKind kind, Color color, string revision, IReadOnlyList<CheckTarget> targets, IReadOnlyList<CheckSpec> specs, TimeSpan? budget = null, CheckRunOwner? owner = null, PodGates? gates = null, ReplayRequest? replay = null)
     {
         if (budget <= TimeSpan.Zero)
         {
@@ -111,6 +111,7 @@ internal sealed class CheckCoordinator : IDisposable
             {
                 Owner = owner,
                 Gates = gates ?? PodGates.None,
+                Replay = replay,
             };
             if (budget is { } limit)
                 run.Cancel.CancelAfter(limit);
@@ -178,7 +179,7 @@ internal sealed class CheckCoordinator : IDisposable
             span?.SetTag("bluegreen.color", run.Color.Label());
             span?.SetTag("bluegreen.revision", run.Revision);
             span?.SetTag("bluegreen.pods", run.Targets.Count);
-            report = await _runner.RunAsync(new CheckRun(run.Key.Namespace, run.Kind, run.Color, run.Revision, run.Targets, run.Specs) { Owner = run.Owner, Gates = run.Gates }, run.Cancel.Token);
+            report = await _runner.RunAsync(new CheckRun(run.Key.Namespace, run.Kind, run.Color, run.Revision, run.Targets, run.Specs) { Owner = run.Owner, Gates = run.Gates, Replay = run.Replay }, run.Cancel.Token);
             span?.SetTag("bluegreen.check.passed", report.Passed);
         }
         catch (OperationCanceledException) when (run.Cancel.IsCancellationRequested)
@@ -351,6 +352,8 @@ internal sealed class CheckCoordinator : IDisposable
         public CheckRunOwner? Owner { get; init; }
 
         public PodGates Gates { get; init; } = PodGates.None;
+
+        public ReplayRequest? Replay { get; init; }
 
         /// <summary>Set under the coordinator's lock when the run takes a slot.</summary>
         public bool Started { get; set; }

@@ -117,6 +117,9 @@ internal sealed class RolloutReconciler(
                 case RunStandbyWarmup warmup:
                     StartChecks(key, resource, CheckKind.Warmup, warmup.Color, warmup.Revision, [], PodGates.ForStandby(resource.Spec));
                     return After(plan, actionLeft);
+                case RunReplay replay:
+                    StartReplay(key, resource, replay);
+                    return After(plan, actionLeft);
             }
 
             if (_refusals.TryGetValue(key, out var refusal) && refusal.Step != plan.Step)
@@ -213,6 +216,7 @@ internal sealed class RolloutReconciler(
             SmokeTests = checks.LastReport(uid, CheckKind.Smoke),
             Analysis = checks.LastReport(uid, CheckKind.Analysis),
             StandbyWarmup = checks.LastReport(uid, CheckKind.Warmup),
+            Replay = checks.LastReport(uid, CheckKind.Replay),
             Refused = _refusals.TryGetValue(key, out var refusal) ? refusal.Write : null,
             ActiveServiceWrite = serviceWrite,
         };
@@ -226,6 +230,21 @@ internal sealed class RolloutReconciler(
         var budget = CheckBudget.Remaining(resource, kind, now);
         checks.Start(key, resource.Metadata.Uid ?? "", kind, color, revision, targets, [.. specs], budget,
             JobCheck.Owner(resource, kind, color, revision, targets, now + budget), gates);
+    }
+
+    void StartReplay(ObjectKey key, BlueGreenDeployment resource, RunReplay step)
+    {
+        if (resource.Spec.Replay is not { } spec)
+            return;
+        var targets = cluster.CheckTargets(resource, step.Color, step.Revision);
+        // The serving colour's pods that passed their checks (its tested template), never a hand-edited pod beside them.
+        var serving = step.Serving is { } color && step.ServingRevision is { } revision
+            ? [.. cluster.CheckTargets(resource, color, revision).Where(t => step.ServingPodTemplateHash is null || t.PodTemplateHash == step.ServingPodTemplateHash)]
+            : (IReadOnlyList<CheckTarget>)[];
+        logger.LogInformation("Starting the replay on {Color} at {Revision} ({Pods} pods) against {Serving} ({ServingPods} pods)",
+            step.Color.Label(), step.Revision, targets.Count, step.ServingRevision ?? "(nothing serving)", serving.Count);
+        checks.Start(key, resource.Metadata.Uid ?? "", CheckKind.Replay, step.Color, step.Revision, targets, [], CheckBudget.Remaining(resource, CheckKind.Replay, time.GetUtcNow()),
+            replay: new ReplayRequest(spec, step.ServingRevision, serving));
     }
 
     // An action that could not be removed is looked at again soon, so that it is neither lost nor left behind.

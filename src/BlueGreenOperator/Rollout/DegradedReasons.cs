@@ -14,10 +14,12 @@ public static class DegradedReasons
     public const string Aborted = "Aborted";
     public const string RolledBack = "RolledBack";
     public const string InsufficientCapacity = "InsufficientCapacity";
+    public const string ParityFailed = "ParityFailed";
 
     public static readonly IReadOnlyList<string> All =
     [
         InvalidSpec, NameConflict, WriteRefused, TemplateLost, RollbackImpossible,
         ReleaseAborted, SmokeTestsFailed, ProgressDeadlineExceeded, Aborted, RolledBack, InsufficientCapacity,
+        ParityFailed,
     ];
 }

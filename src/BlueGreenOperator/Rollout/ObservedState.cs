@@ -61,6 +61,9 @@ public sealed record CheckReport(
     string? PodTemplateHash,
     DateTime CompletedAt)
 {
+    /// <summary>A replay's report (CheckKind.Replay): its numbers, as status shows them.</summary>
+    public ParityStatus? Parity { get; init; }
+
     public int PodsTested => Pods.Count;
 
     /// <summary>The warm-up of each pod before its checks (rows W1, W3), when the run warmed pods up.</summary>
@@ -113,6 +116,9 @@ public sealed record ObservedState(
 
     /// <summary>The last completed warm-up of the standby's pods, if the operator still remembers one.</summary>
     public CheckReport? StandbyWarmup { get; init; }
+
+    /// <summary>The last completed replay of this object (spec.replay), if the operator still remembers one.</summary>
+    public CheckReport? Replay { get; init; }
 
     /// <summary>The last write the API server refused, while the reconciler still retries it.</summary>
     public RefusedWrite? Refused { get; init; }

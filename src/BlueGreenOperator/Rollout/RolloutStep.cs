@@ -70,6 +70,15 @@ public sealed record RunSmokeTests(Color Color, string Revision) : RolloutStep
     public override bool IsWrite => false;
 }
 
+/// <summary>
+/// Start the replay of spec.replay against the ready pods of the colour under test and, when something serves, the
+/// serving colour's (<paramref name="Serving"/> at <paramref name="ServingRevision"/>); the report arrives as an observation.
+/// </summary>
+public sealed record RunReplay(Color Color, string Revision, Color? Serving, string? ServingRevision, string? ServingPodTemplateHash) : RolloutStep
+{
+    public override bool IsWrite => false;
+}
+
 /// <summary>Start the analysis checks against the active colour; the result arrives as an observation.</summary>
 public sealed record RunAnalysis(Color Color, string Revision) : RolloutStep
 {

@@ -77,6 +77,8 @@ public static partial class SpecValidator
         }
 
         ValidateGates(spec, errors);
+        Checks.Replay.ReplayRules.Validate("spec.replay", spec.Replay, errors);
+
         return errors;
     }
 

@@ -36,6 +36,9 @@ internal static class PhaseMeaning
         ["InsufficientCapacity"] = new(
             "pods of the new revision could not be scheduled (the scheduler's words are in the message, e.g. Insufficient nvidia.com/gpu) for strategy.insufficientCapacitySeconds, or at once with onInsufficientCapacity: Abort; it never took traffic and the colour that served before (if any) keeps serving",
             name => $"free or add the capacity the message names (or lower the template's requests), then kubectl bluegreen retry {name}"),
+        ["ParityFailed"] = new(
+            "the new revision's replay of recorded requests (spec.replay) missed a bound against the serving version (agreement, accuracy, errors or p95 latency), so it never took traffic; it was scaled to 0 and the colour that served before (if any) keeps serving",
+            name => $"read status.parity (the numbers and the first disagreeing lines), fix the model or the bounds and change the spec, or kubectl bluegreen retry {name}"),
         ["Aborted"] = new(
             "the release was stopped by the abort action before it took traffic; the colour that served before (if any) keeps serving",
             name => $"change the spec to release another revision, or kubectl bluegreen retry {name} to release this one again"),

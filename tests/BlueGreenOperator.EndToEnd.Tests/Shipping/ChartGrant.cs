@@ -53,8 +53,9 @@ internal sealed record ChartGrant(string Release, string ReleaseNamespace, Rende
 
 /// <summary>
 /// The identity every test's operator runs as unless the test names another: the chart installed for the namespaces
-/// it watches (the first is the release namespace, as a namespaced install puts it), with leader election and check
-/// credentials (for Secrets named <c>model-token</c>) on. Made once per set of namespaces.
+/// it watches (the first is the release namespace, as a namespaced install puts it), with leader election, check
+/// credentials (for Secrets named <c>model-token</c>) and replay data (ConfigMaps named <c>iris-replay</c>) on. Made
+/// once per set of namespaces.
 /// </summary>
 internal static class ChartIdentity
 {
@@ -64,7 +65,8 @@ internal static class ChartIdentity
     public const string LeaseName = "bluegreen-operator-leader";
 
     public static readonly string[] Settings =
-        ["--set", "leaderElection.enabled=true", "--set", "checkCredentials.enabled=true", "--set", "checkCredentials.secretNames={model-token}"];
+        ["--set", "leaderElection.enabled=true", "--set", "checkCredentials.enabled=true", "--set", "checkCredentials.secretNames={model-token}",
+         "--set", "replayData.enabled=true", "--set", "replayData.configMapNames={iris-replay}"];
 
     static readonly ConcurrentDictionary<string, Lazy<Task<ChartGrant>>> ByWatch = new(StringComparer.Ordinal);
 

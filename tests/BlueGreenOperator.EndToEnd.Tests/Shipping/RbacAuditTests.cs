@@ -35,6 +35,11 @@ public sealed class RbacAuditTests
         await Admin.CoreV1.CreateNamespacedSecretAsync(
             new V1Secret { Metadata = new V1ObjectMeta { Name = "model-token" }, StringData = new Dictionary<string, string> { ["token"] = "audit" } }, rollout.Ns);
         var taken = await TakeTemplateNameAsync(rollout.Ns, "clash");
+        await Admin.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "iris-replay" },
+            Data = new Dictionary<string, string> { ["requests.jsonl"] = """{"request":{"inputs":[{"name":"input-0","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]},"expected":{"output-0":[0]}}""" },
+        }, rollout.Ns);
 
         rollout.Operator = await OperatorProcess.StartAsync(rollout.Ns, leaderElection: true);
         await rollout.ApplyAsync(ModelRollout.Model("v1", "v1", edit: s =>
@@ -42,6 +47,7 @@ public sealed class RbacAuditTests
             Short(s);
             s.SmokeTests[0].Http!.SecretHeaders = [Bearer()];
             WithJob(s);
+            s.Replay = new ReplaySpec { ConfigMapRef = new ConfigMapKeyReference { Name = "iris-replay", Key = "requests.jsonl" }, Port = 8080, Model = "iris", MinAccuracy = 1 };
         }));
         await rollout.WaitForPhaseAsync(Phase.Healthy, modelVersion: "v1");
 

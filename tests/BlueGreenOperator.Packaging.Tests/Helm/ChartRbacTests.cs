@@ -117,6 +117,23 @@ internal sealed class ChartRbacTests
         }
     }
 
+    [TestCase()]
+    [TestCase("--set", "watchNamespaces={ml-serving,ml-staging}")]
+    public async Task Should_grant_only_get_on_configmaps_and_only_when_replay_data_is_enabled(params string[] scope)
+    {
+        var off = await HelmCli.RenderAsync(scope);
+        var any = await HelmCli.RenderAsync([.. scope, "--set", "replayData.enabled=true"]);
+        var named = await HelmCli.RenderAsync([.. scope, "--set", "replayData.enabled=true", "--set", "replayData.configMapNames={iris-replay}"]);
+
+        off.AllRules.Should().NotContain(rule => rule.Resources.Contains("configmaps"));
+        foreach (var (chart, expected) in new[] { (any, "/configmaps: get"), (named, "/configmaps[iris-replay]: get") })
+        {
+            var grants = chart.All<V1ClusterRole>().Select(r => r.Rules).Concat(chart.All<V1Role>().Where(r => !r.Metadata.Name.EndsWith("-leader-election", StringComparison.Ordinal)).Select(r => r.Rules)).ToList();
+            grants.Should().NotBeEmpty();
+            grants.Should().AllSatisfy(rules => Describe(rules).Should().BeEquivalentTo([.. WatchRules, expected], "every watched scope gets the same one extra rule"));
+        }
+    }
+
     [TestCaseSource(typeof(HelmCli), nameof(HelmCli.Variants))]
     public async Task Should_place_every_namespaced_object_in_the_release_namespace_except_watched_namespace_grants(string? valuesFile)
     {

@@ -50,6 +50,10 @@ internal static class FirstReleaseStage
                 return testing;
         }
 
+        // P4: a replay with nothing serving to compare with: only the expected outputs and the error rate apply.
+        if (ParityGate.Check(c, color, serving: null) is { } replay)
+            return replay;
+
         // F10: it serves. The decision is persisted before the Service is created (convergence G1).
         ReleaseSteps.DecideServing(c, color, c.Revision, c.Spec.Model.Version, status.TestedPodTemplateHash!);
         ReleaseSteps.ClearPreview(c);

@@ -42,6 +42,7 @@ internal static class HoldStage
             {
                 DegradedReasons.RolledBack => $"Rolled back to revision {status.ActiveRevision} on {status.ActiveColor}; revision {status.AbortedRevision} is aborted until the spec changes or a retry action",
                 DegradedReasons.SmokeTestsFailed => $"Revision {status.AbortedRevision} failed its smoke tests; change the spec or use the retry action",
+                DegradedReasons.ParityFailed => $"Revision {status.AbortedRevision} failed its replay against the serving version: {status.Parity?.Message}; change the spec or use the retry action",
                 DegradedReasons.ProgressDeadlineExceeded => $"Revision {status.AbortedRevision} did not make progress within {c.Strategy.ProgressDeadlineSeconds}s; change the spec or use the retry action",
                 _ => $"Revision {status.AbortedRevision} was aborted; change the spec or use the retry action",
             };

@@ -29,7 +29,7 @@ internal static class ReleaseStage
 
         var autoPromote = c.Strategy.AutoPromote;
         var testedAtPreviewSize = ReleaseSteps.IsTested(c, color, Math.Min(c.PreviewReplicas, c.Replicas));
-        var waitsForPromote = !autoPromote && status.PromotedAt is null && testedAtPreviewSize;
+        var waitsForPromote = !autoPromote && status.PromotedAt is null && testedAtPreviewSize && ParityGate.Settled(c);
 
         // R9: the promote action, while the release waits for it.
         if (waitsForPromote && c.Take(RolloutAction.Promote))
@@ -76,6 +76,10 @@ internal static class ReleaseStage
             if (ReleaseSteps.SmokeTest(c, color, size) is { } testing)
                 return testing;
         }
+
+        // P1–P6: the recorded requests replayed against the serving colour before anything else moves.
+        if (ParityGate.Check(c, color, active) is { } parity)
+            return parity;
 
         if (!full)
         {

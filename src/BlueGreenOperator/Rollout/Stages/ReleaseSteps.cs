@@ -23,6 +23,7 @@ internal static class ReleaseSteps
             ResetTests(c);
             status.SmokeTests = null;
             status.Warmup = null;
+            status.Parity = null;
             status.Phase = startPhase;
         }
 

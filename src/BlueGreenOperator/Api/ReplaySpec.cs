@@ -1,0 +1,184 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+
+namespace BlueGreenOperator.Api;
+
+/// <summary>
+/// Recorded Open Inference Protocol v2 requests replayed before the switch against the new colour and the serving
+/// colour; the release is refused when the answers disagree, are less accurate, fail or are slower beyond the bounds.
+/// </summary>
+public sealed class ReplaySpec
+{
+    /// <summary>The data set as JSON Lines in a ConfigMap of the object's own namespace.</summary>
+    [JsonPropertyName("configMapRef")]
+    public ConfigMapKeyReference? ConfigMapRef { get; set; }
+
+    /// <summary>The data set inline, one JSON line per item (small sets).</summary>
+    [JsonPropertyName("lines")]
+    public IList<string>? Lines { get; set; }
+
+    /// <summary>How many lines are sent, spread evenly over the data set in its order (unset: every line).</summary>
+    [JsonPropertyName("sampleSize")]
+    public int? SampleSize { get; set; }
+
+    [Required]
+    [JsonPropertyName("port")]
+    public int Port { get; set; }
+
+    [Required]
+    [JsonPropertyName("model")]
+    public string Model { get; set; } = "";
+
+    [JsonPropertyName("modelVersion")]
+    public string? ModelVersion { get; set; }
+
+    /// <summary>The outputs compared and how; unset: every output, exactly.</summary>
+    [JsonPropertyName("compare")]
+    public IList<OutputComparisonSpec>? Compare { get; set; }
+
+    /// <summary>The share of lines (0..1) on which both colours must agree.</summary>
+    [JsonPropertyName("minAgreement")]
+    public double? MinAgreement { get; set; }
+
+    /// <summary>With expected outputs: how much lower (0..1) the new colour's accuracy may be than the serving colour's.</summary>
+    [JsonPropertyName("maxAccuracyDrop")]
+    public double? MaxAccuracyDrop { get; set; }
+
+    /// <summary>With expected outputs: the new colour's accuracy (0..1) must be at least this (applies to a first release too).</summary>
+    [JsonPropertyName("minAccuracy")]
+    public double? MinAccuracy { get; set; }
+
+    /// <summary>The share of lines (0..1) the new colour may fail to answer.</summary>
+    [JsonPropertyName("maxErrorRate")]
+    public double MaxErrorRate { get; set; }
+
+    /// <summary>The new colour's p95 latency may be at most this many times the serving colour's.</summary>
+    [JsonPropertyName("maxLatencyRatio")]
+    public double? MaxLatencyRatio { get; set; }
+
+    /// <summary>Latencies below this count as this for the ratio: differences of a few milliseconds are noise.</summary>
+    [JsonPropertyName("latencyFloorMs")]
+    public int LatencyFloorMs { get; set; } = 20;
+
+    /// <summary>Requests in flight at once against each colour.</summary>
+    [JsonPropertyName("concurrency")]
+    public int Concurrency { get; set; } = 4;
+
+    [JsonPropertyName("timeoutSeconds")]
+    public int TimeoutSeconds { get; set; } = 5;
+}
+
+/// <summary>One key of a ConfigMap in the object's own namespace.</summary>
+public sealed class ConfigMapKeyReference
+{
+    [Required]
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    [Required]
+    [JsonPropertyName("key")]
+    public string Key { get; set; } = "";
+}
+
+/// <summary>How one output is compared between the colours and with an expected output.</summary>
+public sealed class OutputComparisonSpec
+{
+    [Required]
+    [JsonPropertyName("output")]
+    public string Output { get; set; } = "";
+
+    /// <summary>exact, tolerance or argmax (<see cref="ComparisonModes"/>).</summary>
+    [JsonPropertyName("mode")]
+    public string Mode { get; set; } = ComparisonModes.Exact;
+
+    /// <summary>With tolerance: the largest absolute difference per element that still agrees.</summary>
+    [JsonPropertyName("tolerance")]
+    public double Tolerance { get; set; }
+
+    /// <summary>With argmax: the classes per row (the last dimension); unset: the whole output is one row.</summary>
+    [JsonPropertyName("classes")]
+    public int? Classes { get; set; }
+}
+
+/// <summary>The values of replay.compare[].mode.</summary>
+public static class ComparisonModes
+{
+    public const string Exact = "exact";
+    public const string Tolerance = "tolerance";
+    public const string ArgMax = "argmax";
+
+    public static readonly IReadOnlyList<string> All = [Exact, Tolerance, ArgMax];
+}
+
+/// <summary>The last replay of a release: how the new colour answered against the serving colour and the expected outputs.</summary>
+public sealed class ParityStatus
+{
+    [Required]
+    [JsonPropertyName("revision")]
+    public string Revision { get; set; } = "";
+
+    /// <summary>The pods the requests were sent to were made from this template.</summary>
+    [JsonPropertyName("podTemplateHash")]
+    public string? PodTemplateHash { get; set; }
+
+    /// <summary>The revision compared against; unset on a first release (nothing served).</summary>
+    [JsonPropertyName("servingRevision")]
+    public string? ServingRevision { get; set; }
+
+    [Required]
+    [JsonPropertyName("passed")]
+    public bool Passed { get; set; }
+
+    /// <summary>Lines sent to each colour.</summary>
+    [JsonPropertyName("requests")]
+    public int Requests { get; set; }
+
+    /// <summary>Lines both colours answered, over which agreement is counted.</summary>
+    [JsonPropertyName("compared")]
+    public int Compared { get; set; }
+
+    [JsonPropertyName("disagreements")]
+    public int Disagreements { get; set; }
+
+    [JsonPropertyName("agreement")]
+    public double? Agreement { get; set; }
+
+    /// <summary>Lines that carry an expected output.</summary>
+    [JsonPropertyName("labelled")]
+    public int Labelled { get; set; }
+
+    [JsonPropertyName("accuracy")]
+    public double? Accuracy { get; set; }
+
+    [JsonPropertyName("servingAccuracy")]
+    public double? ServingAccuracy { get; set; }
+
+    [JsonPropertyName("errorRate")]
+    public double? ErrorRate { get; set; }
+
+    [JsonPropertyName("servingErrorRate")]
+    public double? ServingErrorRate { get; set; }
+
+    [JsonPropertyName("latencyP50Ms")]
+    public double? LatencyP50Ms { get; set; }
+
+    [JsonPropertyName("latencyP95Ms")]
+    public double? LatencyP95Ms { get; set; }
+
+    [JsonPropertyName("servingLatencyP50Ms")]
+    public double? ServingLatencyP50Ms { get; set; }
+
+    [JsonPropertyName("servingLatencyP95Ms")]
+    public double? ServingLatencyP95Ms { get; set; }
+
+    /// <summary>p95 of the new colour over p95 of the serving colour, each at least latencyFloorMs.</summary>
+    [JsonPropertyName("latencyRatio")]
+    public double? LatencyRatio { get; set; }
+
+    /// <summary>The first lines the colours disagreed on (or answered wrong, or failed), with both answers.</summary>
+    [JsonPropertyName("firstDisagreements")]
+    public IList<string>? FirstDisagreements { get; set; }
+
+    [JsonPropertyName("message")]
+    public string? Message { get; set; }
+}
