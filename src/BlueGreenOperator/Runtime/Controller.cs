@@ -71,7 +71,9 @@ internal sealed class Controller : IDisposable
     {
         var now = time.GetTimestamp();
         var running = Volatile.Read(ref workersRunning) > 0;
-        var oldest = inFlight.IsEmpty ? (KeyValuePair<ObjectKey, long>?)null : inFlight.MinBy(entry => entry.Value);
+        // One snapshot: a reconcile may finish between a check for emptiness and the search.
+        var inFlightNow = inFlight.ToArray();
+        var oldest = inFlightNow.Length == 0 ? (KeyValuePair<ObjectKey, long>?)null : inFlightNow.MinBy(entry => entry.Value);
         return new WorkerHealth(
             running,
             Queue.Length,
