@@ -66,6 +66,14 @@ public sealed class ReplaySpec
 
     [JsonPropertyName("timeoutSeconds")]
     public int TimeoutSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// After the switch too: during stabilization each analysis run (at analysis.intervalSeconds, counted against
+    /// analysis.failureLimit) replays the sample against the new serving colour and the warm standby; a missed
+    /// threshold is a failed run. Only while the standby has a ready pod of its tested template.
+    /// </summary>
+    [JsonPropertyName("afterSwitch")]
+    public bool AfterSwitch { get; set; }
 }
 
 /// <summary>One key of a ConfigMap in the object's own namespace.</summary>
@@ -110,12 +118,27 @@ public static class ComparisonModes
     public static readonly IReadOnlyList<string> All = [Exact, Tolerance, ArgMax];
 }
 
-/// <summary>The last replay of a release: how the new colour answered against the serving colour and the expected outputs.</summary>
+/// <summary>
+/// The last replay: how the new colour answered against the serving colour and the expected outputs, before the switch
+/// or (spec.replay.afterSwitch) in an analysis run against the warm standby.
+/// </summary>
 public sealed class ParityStatus
 {
     [Required]
     [JsonPropertyName("revision")]
     public string Revision { get; set; } = "";
+
+    /// <summary>The colour replayed: the colour under test, or after the switch the serving colour.</summary>
+    [JsonPropertyName("color")]
+    public string? Color { get; set; }
+
+    /// <summary>The colour compared with: the serving colour, or after the switch the warm standby; unset on a first release.</summary>
+    [JsonPropertyName("servingColor")]
+    public string? ServingColor { get; set; }
+
+    /// <summary>An analysis run's replay after the switch (the serving colour against the warm standby), not a release's gate.</summary>
+    [JsonPropertyName("afterSwitch")]
+    public bool AfterSwitch { get; set; }
 
     /// <summary>The pods the requests were sent to were made from this template.</summary>
     [JsonPropertyName("podTemplateHash")]

@@ -23,4 +23,6 @@ public sealed record CheckRun(string Namespace, CheckKind Kind, Color Color, str
 }
 
 /// <summary>A replay: the spec, and the serving colour's ready pods at <paramref name="ServingRevision"/> (none on a first release).</summary>
-public sealed record ReplayRequest(ReplaySpec Spec, string? ServingRevision, IReadOnlyList<CheckTarget> Serving);
+/// <param name="ServingColor">The colour compared with (the serving colour, or after the switch the warm standby).</param>
+/// <param name="AfterSwitch">An analysis run's replay against the warm standby: without a standby pod there is nothing to compare, not a failure.</param>
+public sealed record ReplayRequest(ReplaySpec Spec, string? ServingRevision, IReadOnlyList<CheckTarget> Serving, Color? ServingColor = null, bool AfterSwitch = false);

@@ -6,7 +6,8 @@ namespace BlueGreenOperator.Reconciliation;
 /// <summary>
 /// How long a check run may take: until the end of the stage it serves. Smoke tests and replays serve a release, which is aborted
 /// at <c>progressStartedAt + progressDeadlineSeconds</c>; analysis serves stabilization, which ends at
-/// <c>switchedAt + stabilizationSeconds</c>. Read from the status the plan decided (and the reconciler persisted).
+/// <c>switchedAt + stabilizationSeconds</c> (so does a replay after the switch, row P7: it is asked for with the analysis kind's
+/// budget). Read from the status the plan decided (and the reconciler persisted).
 /// </summary>
 internal static class CheckBudget
 {

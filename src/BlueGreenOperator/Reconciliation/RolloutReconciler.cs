@@ -243,8 +243,10 @@ internal sealed class RolloutReconciler(
             : (IReadOnlyList<CheckTarget>)[];
         logger.LogInformation("Starting the replay on {Color} at {Revision} ({Pods} pods) against {Serving} ({ServingPods} pods)",
             step.Color.Label(), step.Revision, targets.Count, step.ServingRevision ?? "(nothing serving)", serving.Count);
-        checks.Start(key, resource.Metadata.Uid ?? "", CheckKind.Replay, step.Color, step.Revision, targets, [], CheckBudget.Remaining(resource, CheckKind.Replay, time.GetUtcNow()),
-            replay: new ReplayRequest(spec, step.ServingRevision, serving));
+        // After the switch the replay serves an analysis run: it is cut where stabilization ends, not at the release's deadline.
+        var budget = CheckBudget.Remaining(resource, step.AfterSwitch ? CheckKind.Analysis : CheckKind.Replay, time.GetUtcNow());
+        checks.Start(key, resource.Metadata.Uid ?? "", CheckKind.Replay, step.Color, step.Revision, targets, [], budget,
+            replay: new ReplayRequest(spec, step.ServingRevision, serving, step.Serving, step.AfterSwitch));
     }
 
     // An action that could not be removed is looked at again soon, so that it is neither lost nor left behind.

@@ -74,7 +74,8 @@ public sealed record RunSmokeTests(Color Color, string Revision) : RolloutStep
 /// Start the replay of spec.replay against the ready pods of the colour under test and, when something serves, the
 /// serving colour's (<paramref name="Serving"/> at <paramref name="ServingRevision"/>); the report arrives as an observation.
 /// </summary>
-public sealed record RunReplay(Color Color, string Revision, Color? Serving, string? ServingRevision, string? ServingPodTemplateHash) : RolloutStep
+/// <param name="AfterSwitch">An analysis run's replay (row P7): the serving colour against the warm standby, under stabilization's deadline.</param>
+public sealed record RunReplay(Color Color, string Revision, Color? Serving, string? ServingRevision, string? ServingPodTemplateHash, bool AfterSwitch = false) : RolloutStep
 {
     public override bool IsWrite => false;
 }

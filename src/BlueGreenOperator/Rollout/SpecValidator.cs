@@ -101,6 +101,10 @@ public static partial class SpecValidator
                 errors.Add($"{at}: the check name '{PodGates.IdentityCheck}' is the model identity question's");
         }
 
+        // P7: the replay after the switch reports among the analysis results under its own name.
+        if (spec.Replay is { AfterSwitch: true } && spec.Analysis?.Checks?.Any(c => c?.Name == Checks.Replay.ReplayRunner.CheckName) == true)
+            errors.Add($"spec.analysis.checks: the check name '{Checks.Replay.ReplayRunner.CheckName}' is the replay's (spec.replay.afterSwitch)");
+
         if (spec.Warmup is not { } warmup)
             return;
         if (warmup.Requests?.Count > MaxWarmupRequests)

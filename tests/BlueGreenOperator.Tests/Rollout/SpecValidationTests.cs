@@ -47,6 +47,11 @@ public sealed class SpecValidationTests
         yield return Case("unknown identity mode", s => s.Model.Identity = new ModelIdentitySpec { Mode = "Guess" }, "spec.model.identity.mode 'Guess'");
         yield return Case("identity port out of range", s => s.Model.Identity = new ModelIdentitySpec { Port = 0 }, "spec.model.identity.port");
         yield return Case("a check named like the identity question", s => s.SmokeTests[0].Name = PodGates.IdentityCheck, "model identity question");
+        yield return Case("an analysis check named like the replay after the switch", s =>
+        {
+            s.Replay = new ReplaySpec { Lines = ["{}"], Port = 8080, Model = "iris", AfterSwitch = true };
+            s.Analysis = new AnalysisSpec { Checks = [Check("replay", Golden())] };
+        }, "is the replay's");
         yield return Case("prometheus in a warm-up", s => s.Warmup = new WarmupSpec { Requests = [new CheckSpec { Name = "q", Prometheus = new PrometheusCheckSpec { Query = "up", Min = 1 } }] }, "spec.warmup.requests[0].prometheus");
         yield return Case("too many warm-up requests", s => s.Warmup = new WarmupSpec { Requests = [.. Enumerable.Range(0, 9).Select(i => Check($"w{i}", Golden()))] }, "at most 8");
         yield return Case("warm-up ratio below one", s => s.Warmup = new WarmupSpec { StableRatio = 0.5, Requests = [Check("w", Golden())] }, "stableRatio");

@@ -29,6 +29,13 @@ public sealed class ReplayRunner(HttpClient http, IReplayData data, ILogger<Repl
             return new CheckReport(run.Color, run.Revision, [], [], null, DateTime.UtcNow);
         }
 
+        // After the switch the standby is what the serving colour is compared with: without one there is nothing to compare.
+        if (replay.AfterSwitch && replay.Serving.Count == 0)
+        {
+            logger.LogInformation("No ready standby pod at revision {Serving} to compare {Color} with: the replay is skipped", replay.ServingRevision, run.Color.Label());
+            return new CheckReport(run.Color, run.Revision, [], [.. pods.Select(p => p.Pod)], hash, DateTime.UtcNow);
+        }
+
         ParityStatus parity;
         try
         {
@@ -40,6 +47,10 @@ public sealed class ReplayRunner(HttpClient http, IReplayData data, ILogger<Repl
         {
             parity = new ParityStatus { Revision = run.Revision, PodTemplateHash = hash, ServingRevision = replay.ServingRevision, Message = e.Message };
         }
+
+        parity.Color = run.Color.Label();
+        parity.ServingColor = replay.ServingColor?.Label();
+        parity.AfterSwitch = replay.AfterSwitch;
 
         if (parity.Passed)
             logger.LogInformation("Replay on {Color} revision {Revision} against {Serving}: {Message}", run.Color.Label(), run.Revision, replay.ServingRevision ?? "(nothing serving)", parity.Message);

@@ -32,24 +32,39 @@ internal static class StabilizingStage
         status.Message = $"Stabilizing revision {status.ActiveRevision} on {active.Label()} until {end:O}; {standby.Value.Label()} is the warm standby";
 
         // S2, S3: analysis at its interval against the serving pods; a run of failures rolls back.
-        var analysis = c.Spec.Analysis;
+        var analysis = c.Spec.Analysis ?? new Api.AnalysisSpec();
         // M2: an analysis run asks every serving pod which model it serves, also when it has no checks of its own.
-        if (analysis is not null && (analysis.Checks is { Count: > 0 } || PodGates.ForAnalysis(c.Spec).Any) && c.Now < end)
+        var checks = c.Spec.Analysis is not null && (analysis.Checks is { Count: > 0 } || PodGates.ForAnalysis(c.Spec).Any);
+        // P7: with spec.replay.afterSwitch an analysis run replays the serving colour against the standby too.
+        if ((checks || ParityGate.AfterSwitch(c)) && c.Now < end)
         {
             status.Analysis ??= new Api.AnalysisStatus();
-            var due = PlanContext.Utc(status.Analysis.LastRunAt ?? switchedAt).AddSeconds(analysis.IntervalSeconds);
+            var since = PlanContext.Utc(status.Analysis.LastRunAt ?? switchedAt);
+            var due = since.AddSeconds(analysis.IntervalSeconds);
             if (c.Now >= due)
             {
-                var report = c.World.Analysis;
-                if (report is null || report.Color != active || report.Revision != status.ActiveRevision
-                    || (status.Analysis.LastRunAt is { } last && PlanContext.Seconds(report.CompletedAt) <= PlanContext.Utc(last)))
+                var report = checks ? c.World.Analysis : null;
+                if (checks && (report is null || report.Color != active || report.Revision != status.ActiveRevision
+                    || (status.Analysis.LastRunAt is not null && PlanContext.Seconds(report.CompletedAt) <= since)))
                 {
                     return new RunAnalysis(active, status.ActiveRevision!);
                 }
 
-                Record(c, report);
-                if (status.Analysis.ConsecutiveFailures >= analysis.FailureLimit)
-                    return RollingBackStage.Start(c, $"Analysis failed {status.Analysis.ConsecutiveFailures} times in a row: {report.Summary}");
+                if (ParityGate.AgainstStandby(c, active, standby.Value, since, report, out var replayed) is { } replay)
+                    return replay;
+
+                if (report is not null || replayed is not null)
+                {
+                    Record(c, active, standby.Value, report, replayed);
+                    if (status.Analysis.ConsecutiveFailures >= analysis.FailureLimit)
+                        return RollingBackStage.Start(c, $"Analysis failed {status.Analysis.ConsecutiveFailures} times in a row: {Summary(c, active, standby.Value, report, replayed)}");
+                }
+                else
+                {
+                    // P9: a replay alone with no standby to compare with: nothing counted, asked again at the next interval.
+                    status.Analysis.LastRunAt = c.Now;
+                }
+
                 due = c.Now.AddSeconds(analysis.IntervalSeconds);
             }
 
@@ -141,14 +156,24 @@ internal static class StabilizingStage
         return Wait.Instance;
     }
 
-    static void Record(PlanContext c, CheckReport report)
+    /// <summary>S3, P8: one analysis run, its checks' report and its replay's, counted once: it failed when either did.</summary>
+    static void Record(PlanContext c, Color active, Color standby, CheckReport? checks, CheckReport? replayed)
     {
         var analysis = c.Status.Analysis!;
         analysis.LastRunAt = c.Now;
         analysis.Runs++;
-        analysis.Results = CheckSummary.Aggregate(report.Results);
-        analysis.ConsecutiveFailures = report.Passed ? 0 : analysis.ConsecutiveFailures + 1;
-        if (!report.Passed)
-            c.Event(EventKind.Warning, "AnalysisFailed", report.Summary);
+        // The replay's entry first: status keeps a bounded number of entries.
+        analysis.Results = CheckSummary.Aggregate([.. replayed?.Results ?? [], .. checks?.Results ?? []]);
+        var passed = checks?.Passed != false && replayed?.Passed != false;
+        analysis.ConsecutiveFailures = passed ? 0 : analysis.ConsecutiveFailures + 1;
+        if (!passed)
+            c.Event(EventKind.Warning, "AnalysisFailed", Summary(c, active, standby, checks, replayed));
     }
+
+    static string Summary(PlanContext c, Color active, Color standby, CheckReport? checks, CheckReport? replayed) =>
+        string.Join("; ", new[]
+        {
+            checks is { Passed: false } ? checks.Summary : null,
+            replayed is { Passed: false } ? ParityGate.Failure(c, active, standby, replayed) : null,
+        }.Where(part => part is not null).DefaultIfEmpty(checks?.Summary ?? "the replay passed"));
 }

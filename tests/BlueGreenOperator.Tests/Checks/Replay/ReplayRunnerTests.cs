@@ -38,9 +38,12 @@ public sealed class ReplayRunnerTests : AgainstModelServer
         return spec;
     }
 
-    static Task<CheckReport> ReplayAsync(ReplaySpec spec, IReadOnlyList<CheckTarget> serving, string? servingRevision = "rev-serving") =>
+    static Task<CheckReport> ReplayAsync(ReplaySpec spec, IReadOnlyList<CheckTarget> serving, string? servingRevision = "rev-serving", bool afterSwitch = false) =>
         new ReplayRunner(Client, new KubernetesReplayData(new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = "http://127.0.0.1:1" })), NullLogger<ReplayRunner>.Instance)
-            .RunAsync(new CheckRun(Namespace, CheckKind.Replay, Color.Green, Revision, Pods(2), []) { Replay = new ReplayRequest(spec, servingRevision, serving) }, CancellationToken.None);
+            .RunAsync(new CheckRun(Namespace, CheckKind.Replay, Color.Green, Revision, Pods(2), [])
+            {
+                Replay = new ReplayRequest(spec, servingRevision, serving, servingRevision is null ? null : Color.Blue, afterSwitch),
+            }, CancellationToken.None);
 
     [Test]
     public async Task Should_send_every_sampled_line_to_both_colours_and_pass_when_they_agree()
@@ -129,5 +132,47 @@ public sealed class ReplayRunnerTests : AgainstModelServer
         report.Parity!.Message.Should().Be("spec.replay.lines holds no request");
         report.Parity.Revision.Should().Be(Revision);
         Model.InferRequests.Should().Be(0);
+    }
+    [Test]
+    public async Task Should_record_which_colour_was_compared_with_which()
+    {
+        var report = await ReplayAsync(Spec(5), Pods(1, ServingIP));
+
+        report.Parity!.Color.Should().Be("green");
+        report.Parity.ServingColor.Should().Be("blue");
+        report.Parity.AfterSwitch.Should().BeFalse();
+    }
+
+    [Test]
+    public async Task Should_compare_the_serving_colour_with_the_warm_standby_after_the_switch()
+    {
+        var report = await ReplayAsync(Spec(10, s => s.AfterSwitch = true), Pods(1, ServingIP), afterSwitch: true);
+
+        report.Passed.Should().BeTrue(report.Summary);
+        report.Parity!.AfterSwitch.Should().BeTrue();
+        report.Parity.Color.Should().Be("green");
+        report.Parity.ServingColor.Should().Be("blue");
+        report.Parity.Compared.Should().Be(10);
+        report.Results.Should().ContainSingle(r => r.Name == ReplayRunner.CheckName && r.Passed);
+        Model.InferRequests.Should().Be(20, "each line goes to the serving colour and to the standby");
+    }
+
+    [Test]
+    public async Task Should_skip_a_replay_after_the_switch_without_a_ready_standby_pod_and_send_nothing()
+    {
+        var report = await ReplayAsync(Spec(5, s => s.AfterSwitch = true), [], afterSwitch: true);
+
+        report.Parity.Should().BeNull("nothing was compared: no report to judge");
+        report.Results.Should().BeEmpty();
+        Model.InferRequests.Should().Be(0);
+    }
+
+    [Test]
+    public async Task Should_fail_a_replay_before_the_switch_whose_serving_colour_has_no_ready_pod()
+    {
+        var report = await ReplayAsync(Spec(5), []);
+
+        report.Passed.Should().BeFalse("before the switch a serving colour that does not answer is no agreement");
+        report.Parity!.Message.Should().Contain("no line was answered by both colours");
     }
 }

@@ -192,7 +192,8 @@ internal sealed class Scenario
         var hash = hashes is [{ } one] ? one : null;
         var parity = new ParityStatus
         {
-            Revision = step.Revision, PodTemplateHash = hash, ServingRevision = step.ServingRevision, Passed = passed, Requests = 150,
+            Revision = step.Revision, Color = step.Color.Label(), ServingColor = step.Serving?.Label(), AfterSwitch = step.AfterSwitch,
+            PodTemplateHash = hash, ServingRevision = step.ServingRevision, Passed = passed, Requests = 150,
             Compared = 150, Disagreements = passed ? 2 : 44, Agreement = passed ? 0.9867 : 0.7067, Message = message,
         };
         return new CheckReport(step.Color, step.Revision, [new PodCheckResult("replay", null, passed, 12, message)], [.. pods.Select(p => p.Name)], hash, Now) { Parity = parity };
