@@ -27,7 +27,8 @@ public sealed class RolloutTests
         var switched = await rollout.WaitForAsync(s => s.ActiveModelVersion == "v2" && s.LastSwitchMilliseconds is not null, "the switch to v2");
         switched.Status!.ActiveColor.Should().Be("green");
         switched.Status.LastSwitchMilliseconds.Should().NotBeNull().And.BeGreaterThanOrEqualTo(0);
-        switched.Status.SmokeTests.Should().HaveCount(2, "two smoke tests, each on three green pods").And.OnlyContain(r => r.Passed && r.Pods == 3);
+        switched.Status.SmokeTests!.Select(r => r.Name).Should().BeEquivalentTo([PodGates.IdentityCheck, "ready", "golden"], "the model identity question, then two smoke tests, each on three green pods");
+        switched.Status.SmokeTests.Should().OnlyContain(r => r.Passed && r.Pods == 3);
         await rollout.WaitForServingAsync("v2");
         TestContext.Out.WriteLine($"switch: {switched.Status.LastSwitchMilliseconds} ms from decision to Service write");
 
@@ -154,7 +155,8 @@ public sealed class RolloutTests
         var analysed = await rollout.WaitForAsync(s => s.Phase == Phase.Stabilizing && s.Analysis?.Runs >= 4, "four analysis runs while stabilizing", 90);
 
         analysed.Status!.Analysis!.ConsecutiveFailures.Should().Be(0);
-        analysed.Status.Analysis.Results.Should().ContainSingle("one entry per check").Which.Should().Match<BlueGreenOperator.Api.CheckResult>(r => r.Passed && r.Pods == 3);
+        analysed.Status.Analysis.Results!.Select(r => r.Name).Should().BeEquivalentTo([PodGates.IdentityCheck, "golden"], "one entry per check and the identity question");
+        analysed.Status.Analysis.Results.Should().OnlyContain(r => r.Passed && r.Pods == 3);
         await rollout.WaitForPhaseAsync(Phase.Healthy, 60, modelVersion: "v2");
         await rollout.AssertInvariantsHeldAsync();
     }
