@@ -43,6 +43,9 @@ public sealed class SmokeTestRunner(
         {
             // Each attempt carries its own deadline from the check's timeoutSeconds.
             Timeout = Timeout.InfiniteTimeSpan,
+            // A connection per request: pod IPs are handed out again, and a pooled connection to an address can meet
+            // another pod, or a server that closed it after its last answer, and fail a release that did nothing wrong.
+            DefaultRequestHeaders = { ConnectionClose = true },
         };
 
     public async Task<CheckReport> RunAsync(CheckRun run, CancellationToken ct)
