@@ -125,6 +125,9 @@ internal sealed partial class ContainerSupervisor(
             Process started;
             var environment = BuildEnvironment(image.Entrypoint);
             File.Delete(TerminationMessageFile);
+            // Where this run's log begins, read before the launch: a short-lived process may have written all of it
+            // (and exited) before the next line of this loop runs.
+            var logStart = LogLength();
             try
             {
                 started = Launch(image.Entrypoint, environment);
@@ -141,7 +144,6 @@ internal sealed partial class ContainerSupervisor(
                 continue;
             }
 
-            var logStart = LogLength();
             TimeSpan? stopLaunched;
             lock (gate)
             {
