@@ -37,6 +37,7 @@ internal static class PluginApp
             {
                 Verb.List => await ListCommand.RunAsync(invocation, target, api, terminal, cancellationToken),
                 Verb.Status => await StatusCommand.RunAsync(invocation, target, api, terminal, cancellationToken),
+                Verb.Dashboard => await Dashboard.DashboardCommand.RunAsync(invocation, target, client, api, terminal, cancellationToken),
                 _ => await ActionCommand.RunAsync(invocation, target, api, terminal, cancellationToken),
             };
         }

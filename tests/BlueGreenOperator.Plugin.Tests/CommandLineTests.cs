@@ -37,6 +37,27 @@ public sealed class CommandLineTests
     }
 
     [Test]
+    public void Should_read_a_dashboard_with_port_address_and_namespace_scope()
+    {
+        Run("dashboard").Should().Be(new Invocation(Verb.Dashboard));
+        Run("dashboard", "-A", "--port", "0").Should().Be(new Invocation(Verb.Dashboard, AllNamespaces: true, Port: 0));
+        Run("dashboard", "--port=8080", "--address", "0.0.0.0", "-n", "ml").Should().Be(
+            new Invocation(Verb.Dashboard, Namespace: "ml", Port: 8080, Address: "0.0.0.0"));
+    }
+
+    [Test]
+    public void Should_refuse_a_dashboard_port_or_address_that_cannot_be_listened_on()
+    {
+        Error("dashboard", "--port", "http").Message.Should().StartWith("invalid --port \"http\"");
+        Error("dashboard", "--port", "70000").Message.Should().StartWith("invalid --port \"70000\"");
+        Error("dashboard", "--port", "-1").Message.Should().StartWith("invalid --port \"-1\"");
+        Error("dashboard", "--address", "localhost").Message.Should().StartWith("invalid --address \"localhost\"");
+        Error("dashboard", "fraud-model").Message.Should().Be("\"dashboard\" takes no arguments, got \"fraud-model\"");
+        Error("list", "--port", "3100").Message.Should().Be("unknown flag \"--port\" for \"list\"");
+        Error("dashboard", "-A", "-n", "ml").Message.Should().Be("use either -n or -A, not both");
+    }
+
+    [Test]
     public void Should_read_kubeconfig_and_context_in_both_spellings()
     {
         Run("list", "--kubeconfig", "kc.yaml", "--context=dev").Should().Be(new Invocation(Verb.List, Kubeconfig: "kc.yaml", Context: "dev"));

@@ -12,6 +12,8 @@ internal static class CommandLine
         RequestTimeout,
         Watch,
         Force,
+        Port,
+        Address,
         Help,
     }
 
@@ -27,15 +29,18 @@ internal static class CommandLine
         ["-w"] = Flag.Watch,
         ["--watch"] = Flag.Watch,
         ["--force"] = Flag.Force,
+        ["--port"] = Flag.Port,
+        ["--address"] = Flag.Address,
         ["-h"] = Flag.Help,
         ["--help"] = Flag.Help,
     };
 
-    private static bool TakesValue(Flag flag) => flag is Flag.Namespace or Flag.Kubeconfig or Flag.Context or Flag.RequestTimeout;
+    private static bool TakesValue(Flag flag) => flag is Flag.Namespace or Flag.Kubeconfig or Flag.Context or Flag.RequestTimeout or Flag.Port or Flag.Address;
 
     private static bool Allows(string verb, Flag flag) => flag switch
     {
-        Flag.AllNamespaces => verb == Verb.List,
+        Flag.AllNamespaces => verb is Verb.List or Verb.Dashboard,
+        Flag.Port or Flag.Address => verb == Verb.Dashboard,
         Flag.Watch => verb == Verb.Status,
         Flag.Force => Verb.IsAction(verb),
         _ => true,
@@ -112,6 +117,17 @@ internal static class CommandLine
                 return new UsageError($"invalid --request-timeout \"{value}\": use a number with a unit such as 10s, 2m or 500ms (0: no limit)", verb);
             }
 
+            int port = 0;
+            if (flag == Flag.Port && !(int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) && port <= 65535))
+            {
+                return new UsageError($"invalid --port \"{value}\": use a port number from 0 to 65535 (0: any free port)", verb);
+            }
+
+            if (flag == Flag.Address && !System.Net.IPAddress.TryParse(value, out _))
+            {
+                return new UsageError($"invalid --address \"{value}\": use an IP address such as 127.0.0.1", verb);
+            }
+
             invocation = flag switch
             {
                 Flag.Namespace => invocation with { Namespace = value },
@@ -121,6 +137,8 @@ internal static class CommandLine
                 Flag.RequestTimeout => invocation with { RequestTimeout = timeout },
                 Flag.Watch => invocation with { Watch = true },
                 Flag.Force => invocation with { Force = true },
+                Flag.Port => invocation with { Port = port },
+                Flag.Address => invocation with { Address = value },
                 _ => throw new InvalidOperationException($"flag {flag} is not handled"),
             };
         }
@@ -131,11 +149,11 @@ internal static class CommandLine
     private static ParsedCommandLine WithPositionals(Invocation invocation, List<string> positionals)
     {
         var verb = invocation.Verb;
-        if (verb == Verb.List)
+        if (verb is Verb.List or Verb.Dashboard)
         {
             if (positionals.Count > 0)
             {
-                return new UsageError($"\"list\" takes no arguments, got \"{positionals[0]}\"", verb);
+                return new UsageError($"\"{verb}\" takes no arguments, got \"{positionals[0]}\"", verb);
             }
 
             return invocation.AllNamespaces && invocation.Namespace is not null

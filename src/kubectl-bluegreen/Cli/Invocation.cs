@@ -5,8 +5,9 @@ internal static class Verb
 {
     public const string List = "list";
     public const string Status = "status";
+    public const string Dashboard = "dashboard";
 
-    public static readonly IReadOnlyList<string> All = [List, Status, .. RolloutAction.All];
+    public static readonly IReadOnlyList<string> All = [List, Status, .. RolloutAction.All, Dashboard];
 
     public static bool IsAction(string verb) => RolloutAction.All.Contains(verb);
 }
@@ -21,7 +22,9 @@ internal sealed record Invocation(
     string? Context = null,
     bool Watch = false,
     bool Force = false,
-    TimeSpan? RequestTimeout = null);
+    TimeSpan? RequestTimeout = null,
+    int? Port = null,
+    string? Address = null);
 
 /// <summary>What the command line asked for: a run, help, or a usage error.</summary>
 internal abstract record ParsedCommandLine;

@@ -1,3 +1,5 @@
+using BlueGreenOperator.Plugin.Dashboard;
+
 namespace BlueGreenOperator.Plugin.Cli;
 
 /// <summary>The help texts, one per verb, plus the overview.</summary>
@@ -26,6 +28,7 @@ internal static class Usage
           kubectl bluegreen abort NAME [-n NS] [--force]
           kubectl bluegreen rollback NAME [-n NS] [--force]
           kubectl bluegreen retry NAME [-n NS] [--force]
+          kubectl bluegreen dashboard [-n NS | -A] [--port N] [--address A]
 
         Commands:
           list       the BlueGreenDeployments of a namespace (or all) with phase and versions
@@ -34,6 +37,7 @@ internal static class Usage
           abort      stop the release that has not switched yet; the active colour keeps serving
           rollback   send traffic back to the warm standby colour after a switch
           retry      release the aborted or rolled-back revision the spec still asks for once more
+          dashboard  a local web page that follows every BlueGreenDeployment live and requests actions with confirmation
 
         Run "kubectl bluegreen COMMAND --help" for the flags of a command.
 
@@ -66,6 +70,28 @@ internal static class Usage
 
             Flags:
               -w, --watch              redraw on every change of the object until Ctrl-C
+            {CommonFlags}
+
+            {ExitCodes}
+            """,
+        Verb.Dashboard => $"""
+            Serve a local web page that follows the BlueGreenDeployments of a namespace (or all) live: phase, the
+            serving and standby colours with their model versions, the release under test; for one object a timeline of
+            its phases, its Events, the check results per check and pod (smoke tests, warm-up, analysis, parity), switch
+            and rollback times, and the actions that apply now, each requested after a confirmation in the page.
+
+            Every request is made with your kubeconfig's credentials: the page shows what you may read, and an action
+            your RBAC forbids is refused with the API server's message. The page is served on loopback unless --address
+            says otherwise; it answers only requests addressed to the served host, and takes actions only from its own
+            origin. Ctrl-C stops it.
+
+            Usage:
+              kubectl bluegreen dashboard [-n NS | -A] [--port N] [--address A]
+
+            Flags:
+              -A, --all-namespaces     follow all namespaces
+                  --port N             port to listen on (default {DashboardDefaults.Port}; 0: any free port)
+                  --address A          IP address to listen on (default {DashboardDefaults.Address}: this machine only)
             {CommonFlags}
 
             {ExitCodes}

@@ -55,7 +55,7 @@ internal static class StatusView
     }
 
     /// <summary>The most recent events about this very object, oldest first as kubectl describe shows them.</summary>
-    public static IReadOnlyList<Corev1Event> RecentEvents(BlueGreenDeployment item, IEnumerable<Corev1Event> events) =>
+    public static IReadOnlyList<Corev1Event> RecentEvents(BlueGreenDeployment item, IEnumerable<Corev1Event> events, int limit = EventLimit) =>
         events
             .Where(e => e.InvolvedObject is { } o
                 && o.Kind == WellKnown.Kind
@@ -63,11 +63,11 @@ internal static class StatusView
                 && (o.NamespaceProperty ?? item.Metadata.NamespaceProperty) == item.Metadata.NamespaceProperty
                 && (string.IsNullOrEmpty(o.Uid) || string.IsNullOrEmpty(item.Metadata.Uid) || o.Uid == item.Metadata.Uid))
             .OrderByDescending(LastSeen)
-            .Take(EventLimit)
+            .Take(limit)
             .Reverse()
             .ToList();
 
-    private static DateTime LastSeen(Corev1Event e) =>
+    public static DateTime LastSeen(Corev1Event e) =>
         e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp ?? e.Metadata?.CreationTimestamp ?? DateTime.MinValue;
 
     private static string Plural(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";
