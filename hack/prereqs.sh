@@ -4,8 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # prometheus: the end-to-end tests of namespace-scoped analysis start a real one on loopback.
-packages=(etcd-server iproute2 lua5.1 python3 npm jq curl prometheus)
-commands=(etcd ip lua5.1 python3 npm jq curl prometheus)
+# chromium: the dashboard's browser tests drive it with Playwright (no browser download).
+packages=(etcd-server iproute2 lua5.1 python3 npm jq curl prometheus chromium)
+commands=(etcd ip lua5.1 python3 npm jq curl prometheus chromium)
 missing=()
 for i in "${!commands[@]}"; do
   command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")

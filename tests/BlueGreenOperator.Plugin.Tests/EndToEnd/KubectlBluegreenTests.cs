@@ -26,44 +26,15 @@ public sealed class KubectlBluegreenTests
     private Task<ProcessOutcome> KubectlBluegreen(params string[] args) =>
         RealProcess.RunAsync(PluginCluster.KubectlPath, ["bluegreen", .. args, "-n", space.Name], Environment);
 
-    /// <summary>Creates the object, then writes its status through the status subresource as the operator does.</summary>
-    private async Task<BlueGreenDeployment> CreateAsync(BlueGreenDeployment sample)
-    {
-        var body = new BlueGreenDeployment
-        {
-            Metadata = new V1ObjectMeta { Name = sample.Metadata.Name, NamespaceProperty = space.Name },
-            Spec = sample.Spec,
-        };
-        body.Spec.Service = new ServiceSpec { Name = sample.Metadata.Name, Ports = [new ServicePortSpec { Name = "http", Port = 80, TargetPort = 8080 }] };
-        body.Spec.Template = new V1PodTemplateSpec
-        {
-            Spec = new V1PodSpec { Containers = [new V1Container { Name = "server", Image = "bluegreen.dev/example-model-server:2026-11-20" }] },
-        };
-        var created = await Client.CustomObjects.CreateNamespacedCustomObjectAsync<BlueGreenDeployment>(
-            body, WellKnown.Group, WellKnown.Version, space.Name, WellKnown.Plural);
-        return sample.Status is null ? created : await WriteStatusAsync(created, sample.Status);
-    }
+    private NamespaceObjects Objects => new(Client, space.Name);
 
-    private async Task<BlueGreenDeployment> WriteStatusAsync(BlueGreenDeployment item, BlueGreenDeploymentStatus status)
-    {
-        var current = await ReadAsync(item.Metadata.Name);
-        current.Status = status;
-        return await Client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<BlueGreenDeployment>(
-            current, WellKnown.Group, WellKnown.Version, space.Name, WellKnown.Plural, item.Metadata.Name);
-    }
+    private Task<BlueGreenDeployment> CreateAsync(BlueGreenDeployment sample) => Objects.CreateAsync(sample);
 
-    private Task<BlueGreenDeployment> ReadAsync(string name) =>
-        Client.CustomObjects.GetNamespacedCustomObjectAsync<BlueGreenDeployment>(WellKnown.Group, WellKnown.Version, space.Name, WellKnown.Plural, name);
+    private Task<BlueGreenDeployment> WriteStatusAsync(BlueGreenDeployment item, BlueGreenDeploymentStatus status) => Objects.WriteStatusAsync(item, status);
 
-    /// <summary>An Event about the object as the operator records it, stamped with the real time.</summary>
-    private async Task RecordEventAsync(BlueGreenDeployment about, string reason, string message)
-    {
-        var recorded = Samples.Event(about, reason, message, TimeSpan.Zero);
-        recorded.Metadata.Name = $"{about.Metadata.Name}.{Guid.NewGuid():N}";
-        recorded.FirstTimestamp = recorded.LastTimestamp = DateTime.UtcNow;
-        recorded.Source = new V1EventSource { Component = "bluegreen-operator" };
-        await Client.CoreV1.CreateNamespacedEventAsync(recorded, space.Name);
-    }
+    private Task<BlueGreenDeployment> ReadAsync(string name) => Objects.ReadAsync(name);
+
+    private Task RecordEventAsync(BlueGreenDeployment about, string reason, string message) => Objects.RecordEventAsync(about, reason, message);
 
     [Test]
     public async Task Should_list_every_object_of_the_namespace_with_phase_and_versions()
