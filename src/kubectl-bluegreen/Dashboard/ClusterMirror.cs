@@ -9,7 +9,7 @@ namespace BlueGreenOperator.Plugin.Dashboard;
 /// the user's client (a relist after 410 Gone or a dropped watch), and the phases seen per object. Changes are
 /// collected as dirty keys and handed out in batches, so that a burst of events becomes one push to the page.
 /// </summary>
-internal sealed class ClusterMirror(IKubernetes client, string? ns, TimeProvider clock)
+internal sealed class ClusterMirror(IKubernetes client, string server, string? ns, TimeProvider clock)
 {
     public const int PhaseHistoryLimit = 50;
     private const int EventsPerObject = DashboardView.EventLimit;
@@ -21,8 +21,15 @@ internal sealed class ClusterMirror(IKubernetes client, string? ns, TimeProvider
     private readonly HashSet<string> dirty = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim changed = new(0);
 
-    /// <summary>The last failure of a list or watch, shown on the page (e.g. forbidden to list in a namespace).</summary>
-    public string? Problem { get; private set; }
+    private const string ObjectFeed = "BlueGreenDeployments";
+    private const string EventFeed = "Events";
+
+    private readonly ConcurrentDictionary<string, string> problems = new(StringComparer.Ordinal);
+
+    /// <summary>The last failure of each list or watch that has not recovered, shown on the page (e.g. forbidden to list in a namespace).</summary>
+    public string? Problem => problems.IsEmpty
+        ? null
+        : string.Join("; ", new[] { ObjectFeed, EventFeed }.Select(what => problems.GetValueOrDefault(what)).OfType<string>());
 
     public IReadOnlyList<ObjectRow> Rows() => [.. objects.Values.Select(DashboardView.Row).OrderBy(r => r.Key, StringComparer.Ordinal)];
 
@@ -41,8 +48,8 @@ internal sealed class ClusterMirror(IKubernetes client, string? ns, TimeProvider
 
     public Task RunAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(
-            FollowAsync("BlueGreenDeployments", ListObjectsAsync, WatchObjects, Apply, cancellationToken),
-            FollowAsync("Events", ListEventsAsync, WatchEvents, Apply, cancellationToken));
+            FollowAsync(ObjectFeed, ListObjectsAsync, WatchObjects, Apply, cancellationToken),
+            FollowAsync(EventFeed, ListEventsAsync, WatchEvents, Apply, cancellationToken));
 
     /// <summary>
     /// Waits for a change, lets more arrive for <paramref name="window"/>, then hands out every key changed meanwhile
@@ -255,7 +262,7 @@ internal sealed class ClusterMirror(IKubernetes client, string? ns, TimeProvider
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                Problem = $"cannot follow {what}: {Cluster.ApiFailures.Describe(e, client.BaseUri?.ToString() ?? "the API server").Message}";
+                problems[what] = $"cannot follow {what}: {Cluster.ApiFailures.Describe(e, server).Message}";
                 MarkDirty("");
                 await Task.Delay(RetryDelay, clock, cancellationToken);
             }
@@ -265,7 +272,7 @@ internal sealed class ClusterMirror(IKubernetes client, string? ns, TimeProvider
     /// <summary>Objects that were known before a relist and are not listed any more were deleted while no watch ran.</summary>
     private void ForgetVanished(string what, HashSet<string> vanished)
     {
-        if (what != "BlueGreenDeployments")
+        if (what != ObjectFeed)
         {
             return;
         }
@@ -281,9 +288,8 @@ internal sealed class ClusterMirror(IKubernetes client, string? ns, TimeProvider
 
     private void ProblemSolved(string what)
     {
-        if (Problem?.Contains(what, StringComparison.Ordinal) == true)
+        if (problems.TryRemove(what, out _))
         {
-            Problem = null;
             MarkDirty("");
         }
     }

@@ -180,6 +180,10 @@ internal sealed class DashboardServer(ClusterMirror mirror, Func<string, string,
         {
             // The browser went away.
         }
+        catch (Exception e)
+        {
+            await TrySendAsync(response, HttpStatusCode.InternalServerError, new { error = $"the dashboard failed: {e.GetType().Name}: {e.Message}" });
+        }
         finally
         {
             try
@@ -331,6 +335,18 @@ internal sealed class DashboardServer(ClusterMirror mirror, Func<string, string,
         response.ContentType = "application/json; charset=utf-8";
         response.ContentLength64 = bytes.Length;
         await response.OutputStream.WriteAsync(bytes);
+    }
+
+    private static async Task TrySendAsync(HttpListenerResponse response, HttpStatusCode status, object body)
+    {
+        try
+        {
+            await SendAsync(response, status, body);
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Headers already sent, or the browser went away: closing the response is all that is left.
+        }
     }
 
     private static async Task SendAssetAsync(HttpListenerResponse response, string name, string contentType)
