@@ -151,6 +151,8 @@ public sealed class DashboardBrowserTests
 
         using var rebound = new HttpRequestMessage(HttpMethod.Get, "/api/object?key=" + Uri.EscapeDataString($"{space.Name}/fraud-model"));
         rebound.Headers.Host = $"attacker.example:{dashboard.Url.Port}";
+        // A rebound page and a cross-site page reach the dashboard over connections of their own.
+        rebound.Headers.ConnectionClose = true;
         var answer = await http.SendAsync(rebound);
         answer.IsSuccessStatusCode.Should().BeFalse("a DNS-rebound name is not the served address");
         (await answer.Content.ReadAsStringAsync()).Should().NotContain("fraud-model");
@@ -160,6 +162,7 @@ public sealed class DashboardBrowserTests
             Content = new StringContent($"{{\"key\":\"{space.Name}/fraud-model\",\"verb\":\"promote\"}}", System.Text.Encoding.UTF8, "application/json"),
         };
         crossSite.Headers.Add("Origin", "http://attacker.example");
+        crossSite.Headers.ConnectionClose = true;
         var refused = await http.SendAsync(crossSite);
         refused.StatusCode.Should().Be(System.Net.HttpStatusCode.Forbidden);
         var error = System.Text.Json.JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
