@@ -14,7 +14,7 @@ const string Usage = """
       --switches N   rollouts of one object for the switch time and API request counts (default 10)
       --patches N    bare selector PATCHes for the baseline (default 50)
       --rollbacks N  rollback actions during Stabilizing (default 3)
-      --workers N    the operator's reconcile workers (default 4, the operator's default)
+      --workers N    the operator's reconcile workers (default 16, the operator's default)
       --stages LIST  comma-separated, in this order: switch,rollback,baseline,fleet,converged,restart (default all; idle always runs)
       --out FILE     where to write the JSON report (default artifacts/benchmarks/benchmark-<UTC time>.json)
     """;
@@ -48,7 +48,7 @@ try
         IntOption("--switches") ?? 10,
         IntOption("--patches") ?? 50,
         IntOption("--rollbacks") ?? 3,
-        IntOption("--workers") ?? 4,
+        IntOption("--workers") ?? 16,
         stages,
         note);
     output = Option("--out") ?? Path.Combine("artifacts", "benchmarks", $"benchmark-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");

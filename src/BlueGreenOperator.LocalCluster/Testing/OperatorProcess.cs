@@ -21,7 +21,7 @@ public enum OperatorLogging
 /// </summary>
 public sealed record OperatorLaunch(string OperatorDll, string Kubeconfig, string WatchNamespace)
 {
-    public int Workers { get; init; } = 4;
+    public int Workers { get; init; } = 16;
 
     public bool LeaderElection { get; init; }
 

@@ -10,7 +10,8 @@ internal sealed class OperatorOptions
     /// <summary>Comma-separated namespaces to watch; empty watches all namespaces.</summary>
     public string WatchNamespaces { get; set; } = "";
 
-    public int Workers { get; set; } = 4;
+    /// <summary>Objects reconciled in parallel. A reconcile mostly waits on its API writes, so more workers than cores pay off.</summary>
+    public int Workers { get; set; } = 16;
 
     /// <summary>Check runs (smoke tests, analysis) at once across all objects; they run beside the workers, not on them.</summary>
     public int CheckConcurrency { get; set; } = 8;
