@@ -741,7 +741,7 @@ public sealed class BlueGreenDeploymentStatus
     [JsonPropertyName("parity")]
     public ParityStatus? Parity { get; set; }
 
-    /// <summary>Ready and Progressing, as kubectl wait and dashboards read them; at most 8, one per type.</summary>
+    /// <summary>Ready, Progressing and Degraded, as kubectl wait and dashboards read them; at most 8, one per type.</summary>
     [JsonPropertyName("conditions")]
     public IList<V1Condition>? Conditions { get; set; }
 
