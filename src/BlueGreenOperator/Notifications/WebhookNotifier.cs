@@ -156,7 +156,7 @@ public sealed class WebhookNotifier : INotifier, IAsyncDisposable
     static void Count(string webhook, string outcome) =>
         Outcomes.Add(1, new KeyValuePair<string, object?>("webhook", webhook), new KeyValuePair<string, object?>("outcome", outcome));
 
-    /// <summary>Delivers what is queued for up to <paramref name="drain"/> (default 5 s), then stops.</summary>
+    /// <summary>Delivers what is queued for up to 5 s, then stops.</summary>
     public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.FromSeconds(5));
 
     public async Task StopAsync(TimeSpan drain)

@@ -64,6 +64,79 @@ public sealed class CrdAgreementTests
     }
 
     [Test]
+    public void Should_describe_every_field_for_kubectl_explain_as_the_csharp_documentation_does()
+    {
+        var differences = new List<string>();
+
+        CrdDescriptions.Compare(typeof(BlueGreenDeployment), Schema(), differences);
+
+        differences.Should().BeEmpty();
+    }
+
+    [Test]
+    public void Should_notice_a_field_without_a_description()
+    {
+        var schema = Schema();
+        schema.Properties["spec"].Properties["strategy"].Properties["progressDeadlineSeconds"].Description = null;
+        schema.Properties["spec"].Properties["template"].Properties["spec"].Properties["nodeSelector"].Description = null;
+        schema.Properties["status"].Properties["parity"].Properties["message"].Description = " ";
+        var differences = new List<string>();
+
+        CrdDescriptions.Compare(typeof(BlueGreenDeployment), schema, differences);
+
+        differences.Should().BeEquivalentTo(
+            ".spec.strategy.progressDeadlineSeconds: no description",
+            ".spec.template.spec.nodeSelector: no description",
+            ".status.parity.message: no description");
+    }
+
+    [Test]
+    public void Should_notice_a_description_that_disagrees_with_the_csharp_documentation()
+    {
+        var schema = Schema();
+        var spec = schema.Properties["spec"];
+        spec.Properties["replicas"].Description = "How many pods. Default: 1. From 1 to 1000.";
+        spec.Properties["template"].Properties["spec"].Properties["affinity"].Description = "Where the pods go.";
+        var differences = new List<string>();
+
+        CrdDescriptions.Compare(typeof(BlueGreenDeployment), schema, differences);
+
+        differences.Should().HaveCount(2).And.Satisfy(
+            d => d.StartsWith(".spec.replicas: the CRD says \"How many pods. Default: 1. From 1 to 1000.\", C# says \"Pods of the serving colour", StringComparison.Ordinal),
+            d => d == ".spec.template.spec.affinity: the CRD says \"Where the pods go.\", Kubernetes' documentation begins \"If specified, the pod's scheduling constraints\"");
+    }
+
+    [Test]
+    public void Should_notice_a_description_that_does_not_name_a_default_or_a_bound()
+    {
+        var schema = Schema();
+        var strategy = schema.Properties["spec"].Properties["strategy"].Properties;
+        strategy["progressDeadlineSeconds"].DefaultProperty = 900;
+        strategy["scaleDownDelaySeconds"].Maximum = 86400;
+        schema.Properties["spec"].Properties["service"].Properties["ports"].Items = KubernetesJson.Deserialize<V1JSONSchemaProps>(
+            KubernetesJson.Serialize(Items(schema.Properties["spec"].Properties["service"].Properties["ports"])).Replace("\"SCTP\"", "\"QUIC\"", StringComparison.Ordinal));
+        var differences = new List<string>();
+
+        CrdDescriptions.Compare(typeof(BlueGreenDeployment), schema, differences);
+
+        differences.Should().BeEquivalentTo(
+            ".spec.strategy.progressDeadlineSeconds: the description does not name its default 900",
+            ".spec.strategy.scaleDownDelaySeconds: the description does not name its maximum 86400",
+            ".spec.service.ports[].protocol: the description does not name its allowed value QUIC");
+    }
+
+    [Test]
+    public void Should_render_a_summary_as_plain_text_with_one_space_between_words()
+    {
+        var summary = System.Xml.Linq.XElement.Parse(
+            "<summary>\n  Selects <c>&lt;name&gt;-preview</c>;\n  see <see cref=\"T:BlueGreenOperator.Api.ComparisonModes\"/>.\n</summary>");
+
+        CrdDescriptions.PlainText(summary).Should().Be("Selects <name>-preview; see ComparisonModes.");
+        CrdDescriptions.FirstSentence("Number of port to expose, e.g. 8080. Must be a valid port.").Should().Be("Number of port to expose, e.g. 8080.");
+        CrdDescriptions.FirstSentence("If specified, the pod's scheduling constraints").Should().Be("If specified, the pod's scheduling constraints");
+    }
+
+    [Test]
     public void Should_enumerate_exactly_the_phases_the_planner_uses()
     {
         var phases = Schema().Properties["status"].Properties["phase"].EnumProperty.Select(e => e.ToString());
@@ -110,9 +183,7 @@ public sealed class CrdAgreementTests
         mode.EnumProperty.Select(e => e.ToString()).Should().Equal(IdentityMode.All);
     }
 
-    // The model types "items" as object: YAML leaves a plain map there.
-    static V1JSONSchemaProps Items(V1JSONSchemaProps schema) =>
-        schema.Items as V1JSONSchemaProps ?? KubernetesJson.Deserialize<V1JSONSchemaProps>(KubernetesJson.Serialize(schema.Items));
+    static V1JSONSchemaProps Items(V1JSONSchemaProps schema) => CrdDescriptions.Node(schema.Items);
 
     static long Number(object value) => Convert.ToInt64(value.ToString(), System.Globalization.CultureInfo.InvariantCulture);
 
@@ -141,7 +212,7 @@ public sealed class CrdAgreementTests
 
         if (expected == "array")
         {
-            Compare(path + "[]", ElementType(underlying), Items(schema), differences);
+            Compare(path + "[]", CrdDescriptions.ElementType(underlying), Items(schema), differences);
             return;
         }
 
@@ -213,9 +284,4 @@ public sealed class CrdAgreementTests
             return "array";
         return "object";
     }
-
-    static Type ElementType(Type type) =>
-        type.GetInterfaces().Append(type)
-            .First(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))
-            .GetGenericArguments()[0];
 }

@@ -4,6 +4,7 @@ using BlueGreenOperator.Rollout;
 using BlueGreenOperator.Tests.Rollout.Scenarios;
 using FluentAssertions;
 using k8s;
+using k8s.Models;
 using NUnit.Framework;
 
 namespace BlueGreenOperator.Tests.Rollout;
@@ -49,12 +50,16 @@ public sealed class StatusLimitsTests
     [Test]
     public void Should_bound_every_status_string_and_list_in_the_CRD_as_the_code_does()
     {
-        var crd = File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "crds", "bluegreendeployments.bluegreen.dev.yaml"));
-        var status = crd[crd.IndexOf("          status:\n", StringComparison.Ordinal)..];
+        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(
+            File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "crds", "bluegreendeployments.bluegreen.dev.yaml")));
+        var status = crd.Spec.Versions.Single().Schema.OpenAPIV3Schema.Properties["status"].Properties;
+        var results = status["analysis"].Properties["results"];
+        var result = Api.CrdDescriptions.Node(results.Items).Properties;
 
-        status.Should().Contain($"message: {{type: string, maxLength: {StatusLimits.MessageLength}}}");
-        status.Should().Contain($"message: {{type: string, maxLength: {StatusLimits.CheckMessageLength}}}");
-        status.Should().Contain($"maxItems: {StatusLimits.CheckResults}");
-        status.Should().Contain($"maxItems: {StatusLimits.FailingPodsNamed}");
+        status["message"].MaxLength.Should().Be(StatusLimits.MessageLength);
+        result["message"].MaxLength.Should().Be(StatusLimits.CheckMessageLength);
+        results.MaxItems.Should().Be(StatusLimits.CheckResults);
+        status["smokeTests"].MaxItems.Should().Be(StatusLimits.CheckResults);
+        result["failingPods"].MaxItems.Should().Be(StatusLimits.FailingPodsNamed);
     }
 }

@@ -9,7 +9,7 @@ namespace BlueGreenOperator.Rollout.Stages;
 internal static class ReleaseSteps
 {
 
-    /// <summary>Records that <paramref name="color"/> tests <paramref name="revision"/>; a new release restarts the clock and the tests.</summary>
+    /// <summary>Records that <paramref name="color"/> tests the spec's current revision; a new release restarts the clock and the tests.</summary>
     public static void Start(PlanContext c, Color color, string startPhase)
     {
         var status = c.Status;
