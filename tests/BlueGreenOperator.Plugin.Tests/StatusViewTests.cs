@@ -155,6 +155,43 @@ public sealed class StatusViewTests
         lines.Should().Contain("  Degraded   True     InvalidSpec   60s   Invalid spec: strategy.standbyReplicas (5) must not exceed replicas (3)");
     }
 
+    [Test]
+    public void Should_show_a_failed_parity_report_beside_the_serving_colours_measures_and_its_first_disagreements()
+    {
+        var failed = Samples.InvalidSpec();
+        failed.Status!.Parity = new ParityStatus
+        {
+            Revision = "9a0b1c2d", Color = "green", ServingRevision = "8f1e2a44", ServingColor = "blue", Passed = false,
+            Requests = 150, Compared = 150, Disagreements = 100, Agreement = 0.3333, Labelled = 150, Accuracy = 0.3467, ServingAccuracy = 0.9867,
+            ErrorRate = 0, ServingErrorRate = 0, LatencyP50Ms = 12.4, LatencyP95Ms = 119.6, ServingLatencyP50Ms = 11.9, ServingLatencyP95Ms = 118.8, LatencyRatio = 1.007,
+            Message = "agreement 33.3 % < 95 % on 150 requests",
+            FirstDisagreements = ["line 1: 2 vs 0", "line 2: 2 vs 0", "line 3: 0 vs 1", "line 4: 0 vs 1"],
+        };
+
+        var lines = Lines(Render(failed));
+
+        lines.Should().Contain("Parity:       FAILED: revision 9a0b1c2d (green) against revision 8f1e2a44 (blue)");
+        lines.Should().Contain(l => l.StartsWith("  agreement ", StringComparison.Ordinal) && l.Contains("33.3 %", StringComparison.Ordinal));
+        lines.Should().Contain(l => l.StartsWith("  accuracy ", StringComparison.Ordinal) && l.Contains("34.7 % of 150 labelled", StringComparison.Ordinal) && l.EndsWith("98.7 %", StringComparison.Ordinal));
+        lines.Should().Contain(l => l.StartsWith("  latency p95 ", StringComparison.Ordinal) && l.Contains("119.6 ms (ratio 1.01)", StringComparison.Ordinal) && l.EndsWith("118.8 ms", StringComparison.Ordinal));
+        lines.Should().Contain("  agreement 33.3 % < 95 % on 150 requests");
+        lines.Should().Contain("  - line 3: 0 vs 1").And.NotContain("  - line 4: 0 vs 1");
+    }
+
+    [Test]
+    public void Should_say_a_first_release_has_nothing_to_compare_with_and_print_no_parity_without_a_report()
+    {
+        Lines(Render(Samples.InvalidSpec())).Should().NotContain(l => l.StartsWith("Parity:", StringComparison.Ordinal));
+
+        var first = Samples.InvalidSpec();
+        first.Status!.Parity = new ParityStatus { Revision = "9a0b1c2d", Color = "blue", Passed = true, Requests = 10, Compared = 0, Labelled = 0 };
+
+        var lines = Lines(Render(first));
+
+        lines.Should().Contain("Parity:       passed: revision 9a0b1c2d (blue) (first release: nothing served to compare with)");
+        lines.Should().Contain(l => l.StartsWith("  accuracy ", StringComparison.Ordinal) && l.Contains("no expected outputs", StringComparison.Ordinal));
+    }
+
     [TestCaseSource(nameof(DegradedReasons))]
     public void Should_tell_the_person_on_call_what_each_degraded_reason_means_and_what_to_do(string reason)
     {

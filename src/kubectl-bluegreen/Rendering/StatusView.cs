@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using k8s.Models;
 
@@ -8,6 +9,7 @@ internal static class StatusView
 {
     public const int EventLimit = 10;
     private const int LabelWidth = 13;
+    private const int ParityLinesShown = 3;
 
     public static string Render(BlueGreenDeployment item, IEnumerable<Corev1Event> events, DateTimeOffset now)
     {
@@ -48,6 +50,7 @@ internal static class StatusView
         output.Append('\n');
 
         WriteSmokeTests(output, status);
+        WriteParity(output, status?.Parity);
         WriteAnalysis(output, item, now);
         WriteConditions(output, status, now);
         WriteEvents(output, item, events, now);
@@ -106,6 +109,42 @@ internal static class StatusView
         Field(output, "Smoke tests", Passed(results) + tested);
         CheckTable(results).WriteTo(output, "  ");
     }
+
+    /// <summary>The replay's parity report, when the object has one: outcome, what was compared, and each measure beside the serving colour's.</summary>
+    private static void WriteParity(StringBuilder output, ParityStatus? parity)
+    {
+        if (parity is null)
+        {
+            return;
+        }
+
+        var against = parity.ServingRevision is { Length: > 0 } serving
+            ? $" against revision {serving} ({parity.ServingColor ?? "?"})"
+            : " (first release: nothing served to compare with)";
+        var when = parity.AfterSwitch ? ", after the switch" : "";
+        Field(output, "Parity", $"{(parity.Passed ? "passed" : "FAILED")}: revision {parity.Revision} ({parity.Color ?? "?"}){against}{when}");
+        var table = new TextTable("MEASURE", "REPLAYED", "COMPARED WITH");
+        table.Add("requests", $"{parity.Requests} ({parity.Compared} compared, {parity.Disagreements} disagreeing)", "");
+        table.Add("agreement", Percent(parity.Agreement), "");
+        table.Add("accuracy", parity.Labelled > 0 ? $"{Percent(parity.Accuracy)} of {parity.Labelled} labelled" : "no expected outputs", Percent(parity.ServingAccuracy));
+        table.Add("errors", Percent(parity.ErrorRate), Percent(parity.ServingErrorRate));
+        table.Add("latency p50", Milliseconds(parity.LatencyP50Ms), Milliseconds(parity.ServingLatencyP50Ms));
+        table.Add("latency p95", Milliseconds(parity.LatencyP95Ms) + (parity.LatencyRatio is { } ratio ? $" (ratio {ratio.ToString("0.##", CultureInfo.InvariantCulture)})" : ""), Milliseconds(parity.ServingLatencyP95Ms));
+        table.WriteTo(output, "  ");
+        if (parity.Message is { Length: > 0 } message)
+        {
+            output.Append("  ").Append(message).Append('\n');
+        }
+
+        foreach (var line in (parity.FirstDisagreements ?? []).Take(ParityLinesShown))
+        {
+            output.Append("  - ").Append(line).Append('\n');
+        }
+    }
+
+    private static string Percent(double? share) => share is { } value ? (value * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %" : "-";
+
+    private static string Milliseconds(double? ms) => ms is { } value ? value.ToString("0.#", CultureInfo.InvariantCulture) + " ms" : "-";
 
     private static void WriteAnalysis(StringBuilder output, BlueGreenDeployment item, DateTimeOffset now)
     {
