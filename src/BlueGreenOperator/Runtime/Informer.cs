@@ -217,7 +217,11 @@ internal sealed class Informer<T>(
         }
     }
 
-    /// <summary>Reads every page; a continue token that expired (410) restarts the list from its first page.</summary>
+    /// <summary>
+    /// Reads every page; a continue token that expired (410) restarts the list from its first page. Each page's
+    /// objects are shaped for the cache as soon as the page is read, so that a list of many pages never holds more
+    /// than one page of full objects (the memory of a start over many objects).
+    /// </summary>
     private async Task<(List<Decoded<T>> Items, string ResourceVersion)> ListAllAsync(CancellationToken ct)
     {
         for (var restarts = 0; ; restarts++)
@@ -229,7 +233,7 @@ internal sealed class Informer<T>(
                 do
                 {
                     var page = await source.List(next, ct);
-                    items.AddRange(page.Items);
+                    items.AddRange(page.Items.Select(item => item.Object is { } value ? item with { Object = Transform(value) } : item));
                     next = page.Continue;
                     if (next is null)
                     {
@@ -327,7 +331,7 @@ internal sealed class Informer<T>(
                 if (item.Object is { } value)
                 {
                     listed.Add(item.Identity.Key);
-                    Store(Transform(value));
+                    Store(value); // shaped when its page was read
                 }
                 else
                 {

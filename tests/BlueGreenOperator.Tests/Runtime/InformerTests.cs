@@ -200,6 +200,32 @@ public sealed class InformerTests
     }
 
     [Test]
+    public async Task Should_shape_each_page_of_a_list_once_before_the_next_page_is_read()
+    {
+        var shaped = new List<(string Name, int PagesRequested)>();
+        api.NextPage("10", "page-2", ScriptedListWatch<V1ConfigMap>.Decoded(Obj("a", "1")));
+        api.NextPage("10", null, ScriptedListWatch<V1ConfigMap>.Decoded(Obj("b", "2")));
+        Start(new InformerOptions<V1ConfigMap> { Transform = Shape });
+
+        (await NextEvents(2)).Should().Equal([(InformerEventType.Added, "a", "1"), (InformerEventType.Added, "b", "2")]);
+        lock (shaped)
+        {
+            // Each object shaped exactly once, the first page's before the second page was asked for.
+            shaped.Should().Equal(("a", 1), ("b", 2));
+        }
+
+        V1ConfigMap Shape(V1ConfigMap item)
+        {
+            lock (shaped)
+            {
+                shaped.Add((item.Metadata.Name, api.ContinueTokens.Count));
+            }
+
+            return item;
+        }
+    }
+
+    [Test]
     public async Task Should_never_replace_a_cached_object_with_an_older_version_but_always_apply_a_deletion()
     {
         api.NextList("10", Obj("a", "100"), Obj("b", "100"));
