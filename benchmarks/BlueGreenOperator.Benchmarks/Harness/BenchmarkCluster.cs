@@ -1,4 +1,5 @@
 using System.Net;
+using BlueGreenOperator.Api;
 using BlueGreenOperator.LocalCluster;
 using BlueGreenOperator.LocalCluster.ControlPlane;
 using BlueGreenOperator.LocalCluster.Testing;
@@ -43,6 +44,7 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
             var client = cluster.CreateClient();
             await InstallCrdAsync(client, outputs.CrdPath, cancellationToken);
             var space = await TestNamespace.CreateAsync(client, "benchmark", cancellationToken);
+            await WaitUntilAdmissionKnowsTheKindAsync(client, space.Name, cancellationToken);
             return new BenchmarkCluster(cluster, directory, client, space.Name);
         }
         catch
@@ -68,6 +70,46 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
             async ct => (await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(crd.Metadata.Name, cancellationToken: ct))
                 .Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true,
             TimeSpan.FromSeconds(30), "the CRD to be established", cancellationToken);
+    }
+
+    /// <summary>
+    /// An established CRD is not yet known to the API server's admission: until its discovery catches up,
+    /// OwnerReferencesPermissionEnforcement refuses an ownerReference with blockOwnerDeletion to the new kind (403
+    /// "cannot find RESTMapping"), which is every object the operator creates for a release. A stage that released
+    /// objects at once would measure those refusals and their back-off; so wait until a dry-run create with such an
+    /// ownerReference is admitted.
+    /// </summary>
+    static async Task WaitUntilAdmissionKnowsTheKindAsync(IKubernetes client, string ns, CancellationToken cancellationToken)
+    {
+        var probe = new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "admission-probe",
+                OwnerReferences =
+                [
+                    new V1OwnerReference
+                    {
+                        ApiVersion = $"{WellKnown.Group}/{WellKnown.Version}", Kind = WellKnown.Kind, Name = "admission-probe",
+                        Uid = Guid.NewGuid().ToString(), BlockOwnerDeletion = true, Controller = true,
+                    },
+                ],
+            },
+        };
+        await Eventually.UntilAsync(
+            async ct =>
+            {
+                try
+                {
+                    await client.CoreV1.CreateNamespacedConfigMapAsync(probe, ns, dryRun: "All", cancellationToken: ct);
+                    return true;
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Forbidden)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(120), "the API server's admission to know the BlueGreenDeployment kind", cancellationToken);
     }
 
     /// <summary>Stops every process of the cluster (pods included) and removes its directory.</summary>
