@@ -26,17 +26,16 @@ internal sealed class BlueGreenApi(IKubernetes client, string server)
         }
     }
 
-    /// <summary>One namespace, or every namespace when <paramref name="ns"/> is null.</summary>
-    public async Task<IList<BlueGreenDeployment>> ListAsync(string? ns, CancellationToken cancellationToken)
+    /// <summary>One namespace, or every namespace when <paramref name="ns"/> is null; the list's resourceVersion is where a watch goes on.</summary>
+    public async Task<BlueGreenDeploymentList> ListAsync(string? ns, CancellationToken cancellationToken)
     {
         try
         {
-            var list = ns is null
+            return ns is null
                 ? await client.CustomObjects.ListClusterCustomObjectAsync<BlueGreenDeploymentList>(
                     WellKnown.Group, WellKnown.Version, WellKnown.Plural, cancellationToken: cancellationToken)
                 : await client.CustomObjects.ListNamespacedCustomObjectAsync<BlueGreenDeploymentList>(
                     WellKnown.Group, WellKnown.Version, ns, WellKnown.Plural, cancellationToken: cancellationToken);
-            return list.Items;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -86,6 +85,9 @@ internal sealed class BlueGreenApi(IKubernetes client, string server)
         }
     }
 
+    /// <summary>The untyped custom-object watch hands out raw JSON; the object is read into the API type here.</summary>
+    public static BlueGreenDeployment FromWatch(object raw) => KubernetesJson.Deserialize<BlueGreenDeployment>(KubernetesJson.Serialize(raw));
+
     /// <summary>Every change of one object from <paramref name="resourceVersion"/> on, until the server closes the watch.</summary>
     public async IAsyncEnumerable<(WatchEventType Type, BlueGreenDeployment Item)> WatchAsync(
         string ns, string name, string? resourceVersion, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -115,9 +117,8 @@ internal sealed class BlueGreenApi(IKubernetes client, string server)
                     break;
                 }
 
-                // The untyped watch hands out raw JSON; the object is read into the API type here.
                 var (type, raw) = events.Current;
-                yield return (type, KubernetesJson.Deserialize<BlueGreenDeployment>(KubernetesJson.Serialize(raw)));
+                yield return (type, FromWatch(raw));
             }
         }
         finally

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using BlueGreenOperator.Plugin.Cluster;
 using k8s;
 using k8s.Models;
 
@@ -9,7 +10,7 @@ namespace BlueGreenOperator.Plugin.Dashboard;
 /// the user's client (a relist after 410 Gone or a dropped watch), and the phases seen per object. Changes are
 /// collected as dirty keys and handed out in batches, so that a burst of events becomes one push to the page.
 /// </summary>
-internal sealed class ClusterMirror(IKubernetes client, string server, string? ns, TimeProvider clock)
+internal sealed class ClusterMirror(IKubernetes client, BlueGreenApi api, string server, string? ns, TimeProvider clock)
 {
     public const int PhaseHistoryLimit = 50;
     private const int EventsPerObject = DashboardView.EventLimit;
@@ -100,16 +101,21 @@ internal sealed class ClusterMirror(IKubernetes client, string server, string? n
         var key = DashboardView.Key(item);
         if (type == WatchEventType.Deleted)
         {
-            objects.TryRemove(key, out _);
-            events.TryRemove(key, out _);
-            phases.TryRemove(key, out _);
-        }
-        else
-        {
-            objects[key] = item;
-            RecordPhase(key, item.Status?.Phase);
+            Forget(key);
+            return;
         }
 
+        objects[key] = item;
+        RecordPhase(key, item.Status?.Phase);
+        MarkDirty(key);
+    }
+
+    /// <summary>An object deleted (seen by the watch, or missing from a relist): its row, Events and phases go.</summary>
+    private void Forget(string key)
+    {
+        objects.TryRemove(key, out _);
+        events.TryRemove(key, out _);
+        phases.TryRemove(key, out _);
         MarkDirty(key);
     }
 
@@ -166,11 +172,7 @@ internal sealed class ClusterMirror(IKubernetes client, string server, string? n
 
     private async Task<(IList<BlueGreenDeployment> Items, string ResourceVersion)> ListObjectsAsync(CancellationToken cancellationToken)
     {
-        var list = ns is null
-            ? await client.CustomObjects.ListClusterCustomObjectAsync<BlueGreenDeploymentList>(
-                WellKnown.Group, WellKnown.Version, WellKnown.Plural, cancellationToken: cancellationToken)
-            : await client.CustomObjects.ListNamespacedCustomObjectAsync<BlueGreenDeploymentList>(
-                WellKnown.Group, WellKnown.Version, ns, WellKnown.Plural, cancellationToken: cancellationToken);
+        var list = await api.ListAsync(ns, cancellationToken);
         return (list.Items, list.Metadata.ResourceVersion);
     }
 
@@ -183,7 +185,7 @@ internal sealed class ClusterMirror(IKubernetes client, string server, string? n
                 allowWatchBookmarks: true, resourceVersion: resourceVersion, onError: onError, cancellationToken: cancellationToken);
         await foreach (var (type, raw) in stream.WithCancellation(cancellationToken))
         {
-            yield return (type, KubernetesJson.Deserialize<BlueGreenDeployment>(KubernetesJson.Serialize(raw)));
+            yield return (type, BlueGreenApi.FromWatch(raw));
         }
     }
 
@@ -262,7 +264,7 @@ internal sealed class ClusterMirror(IKubernetes client, string server, string? n
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                problems[what] = $"cannot follow {what}: {Cluster.ApiFailures.Describe(e, server).Message}";
+                problems[what] = $"cannot follow {what}: {ApiFailures.Describe(e, server).Message}";
                 MarkDirty("");
                 await Task.Delay(RetryDelay, clock, cancellationToken);
             }
@@ -279,10 +281,7 @@ internal sealed class ClusterMirror(IKubernetes client, string server, string? n
 
         foreach (var key in vanished)
         {
-            objects.TryRemove(key, out _);
-            events.TryRemove(key, out _);
-            phases.TryRemove(key, out _);
-            MarkDirty(key);
+            Forget(key);
         }
     }
 

@@ -11,7 +11,7 @@ internal static class DashboardCommand
     public static async Task<int> RunAsync(Invocation invocation, ClusterTarget target, IKubernetes client, BlueGreenApi api, Terminal terminal, CancellationToken cancellationToken)
     {
         var ns = invocation.AllNamespaces ? null : target.Namespace;
-        var mirror = new ClusterMirror(client, target.Configuration.Host, ns, terminal.Clock);
+        var mirror = new ClusterMirror(client, api, target.Configuration.Host, ns, terminal.Clock);
         var scope = ns is null ? "all namespaces" : $"namespace {ns}";
         using var server = new DashboardServer(mirror, RequestAsync, scope);
         server.Start(IPAddress.Parse(invocation.Address ?? DashboardDefaults.Address), invocation.Port ?? DashboardDefaults.Port);
