@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
-# The operator image: the SDK builds, the ASP.NET Core runtime runs, nothing else ships.
-# Framework-dependent on aspnet (not self-contained on runtime-deps): the operator is an ASP.NET Core host
-# (health and metrics), the shared framework layer is reused by every .NET image on a node and is patched by
-# rebuilding on a newer base, and the publish output stays small (about the operator and its packages).
+# The operator image: the SDK builds, the .NET runtime runs, nothing else ships.
+# Framework-dependent on runtime (not self-contained on runtime-deps): the operator is a generic host with no web
+# framework (its probes and metrics are served by HttpListener), the shared framework layer is reused by every .NET
+# image on a node and is patched by rebuilding on a newer base, and the publish output stays small (about the
+# operator and its packages).
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
@@ -17,11 +18,11 @@ RUN dotnet restore src/BlueGreenOperator/BlueGreenOperator.csproj
 COPY src/BlueGreenOperator/ src/BlueGreenOperator/
 RUN dotnet publish src/BlueGreenOperator/BlueGreenOperator.csproj -c Release --no-restore -p:UseAppHost=false -o artifacts/publish
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS final
+FROM mcr.microsoft.com/dotnet/runtime:10.0 AS final
 LABEL org.opencontainers.image.title="bluegreen-operator" \
       org.opencontainers.image.description="Blue-green rollouts for ML model servers on Kubernetes" \
       org.opencontainers.image.licenses="Apache-2.0"
-ENV ASPNETCORE_HTTP_PORTS=8080 \
+ENV Operator__Listen=http://0.0.0.0:8080 \
     DOTNET_gcServer=0 \
     DOTNET_GCConserveMemory=5 \
     DOTNET_RUNNING_IN_CONTAINER=true

@@ -38,7 +38,7 @@ kubectl wait --for condition=established --timeout=60s crd/bluegreendeployments.
 kubectl create namespace "$ns"
 
 echo "== starting the operator (log: $dir/logs/operator.log)"
-env Operator__Kubeconfig="$KUBECONFIG" ASPNETCORE_URLS="http://127.0.0.1:18080" "Logging__LogLevel__Microsoft.AspNetCore=Warning" \
+env Operator__Kubeconfig="$KUBECONFIG" Operator__Listen="http://127.0.0.1:18080" \
   dotnet src/BlueGreenOperator/bin/Release/net10.0/bluegreen-operator.dll >"$dir/logs/operator.log" 2>&1 &
 operator_pid=$!
 until curl -sf http://127.0.0.1:18080/readyz >/dev/null; do sleep 0.5; done

@@ -11,7 +11,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = Host.CreateApplicationBuilder(args);
 builder.Services.Configure<OperatorOptions>(builder.Configuration.GetSection(OperatorOptions.Section));
 builder.Logging.AddSimpleConsole(o =>
 {
@@ -19,13 +19,19 @@ builder.Logging.AddSimpleConsole(o =>
     o.SingleLine = true;
     o.TimestampFormat = "HH:mm:ss.fff ";
 });
-if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"])
-    && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]) && string.IsNullOrEmpty(builder.Configuration["HTTP_PORTS"]))
-{
-    builder.WebHost.UseUrls("http://0.0.0.0:8080");
-}
 
 var settings = builder.Configuration.GetSection(OperatorOptions.Section).Get<OperatorOptions>() ?? new OperatorOptions();
+ListenAddress listen;
+try
+{
+    listen = ListenAddress.Parse(settings.Listen);
+}
+catch (FormatException e)
+{
+    Console.Error.WriteLine($"bluegreen-operator: invalid Operator__Listen: {e.Message}");
+    return 2;
+}
+
 if (settings.Notifications.Problems() is { Count: > 0 } notificationProblems)
 {
     Console.Error.WriteLine($"bluegreen-operator: invalid Operator__Notifications: {string.Join("; ", notificationProblems)}");
@@ -71,12 +77,13 @@ builder.Services.AddSingleton<INotifier>(sp => new WebhookNotifier(
     settings.Notifications, new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, sp.GetRequiredService<ILogger<WebhookNotifier>>()));
 builder.Services.AddSingleton<IReconciler, RolloutReconciler>();
 builder.Services.AddHostedService<OperatorService>();
+builder.Services.AddHostedService(sp => new ProbeServer(listen, sp.GetRequiredService<OperatorHealth>(), sp.GetRequiredService<ILogger<ProbeServer>>()));
 
 var otel = builder.Services.AddOpenTelemetry()
     .ConfigureResource(r => r.AddService("bluegreen-operator"))
     .WithMetrics(m =>
     {
-        m.AddMeter(OperatorTelemetry.Name).AddPrometheusExporter();
+        m.AddMeter(OperatorTelemetry.Name).AddPrometheusEndpoint(listen);
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             m.AddOtlpExporter();
     })
@@ -88,15 +95,8 @@ var otel = builder.Services.AddOpenTelemetry()
     });
 _ = otel;
 
-var app = builder.Build();
-app.MapGet("/healthz", (OperatorHealth health) => Answer(health.Liveness()));
-app.MapGet("/readyz", (OperatorHealth health) => Answer(health.Readiness()));
-app.MapPrometheusScrapingEndpoint("/metrics");
-app.Run();
+builder.Build().Run();
 return 0;
-
-static IResult Answer(ProbeAnswer answer) =>
-    Results.Text(answer.Body(), "text/plain; charset=utf-8", statusCode: answer.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
 
 // For end-to-end tests only (off by default): every write but the Lease's waits this long before the write fence
 // looks, so that a test can freeze a leader while one of its writes is pending.

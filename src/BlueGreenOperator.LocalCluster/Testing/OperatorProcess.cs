@@ -88,7 +88,7 @@ public sealed partial class OperatorProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        start.Environment["Operator__Listen"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         start.Environment["Operator__Kubeconfig"] = launch.Kubeconfig;
         start.Environment["Operator__WatchNamespaces"] = launch.WatchNamespace;
         start.Environment["Operator__Workers"] = launch.Workers.ToString(CultureInfo.InvariantCulture);
@@ -106,7 +106,6 @@ public sealed partial class OperatorProcess : IAsyncDisposable
         {
             start.Environment["Logging__LogLevel__Default"] = "Information";
             start.Environment["Logging__LogLevel__BlueGreenOperator"] = "Debug";
-            start.Environment["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
         }
         else
         {

@@ -28,6 +28,9 @@ internal sealed class OperatorOptions
     /// <summary>Base URL of the Prometheus that analysis queries ask; empty fails every prometheus check.</summary>
     public string PrometheusUrl { get; set; } = "";
 
+    /// <summary>Where <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c> listen: <c>http://HOST:PORT</c>, <c>0.0.0.0</c> for every address.</summary>
+    public string Listen { get; set; } = ListenAddress.Default;
+
     public int ResyncMinutes { get; set; } = 10;
 
     public LeaderElectionSettings LeaderElection { get; set; } = new();

@@ -10,11 +10,11 @@ internal sealed partial class DockerfileTests
     private static Stage Final => Stages[^1];
 
     [Test]
-    public void Should_build_in_the_sdk_and_run_on_the_aspnet_runtime()
+    public void Should_build_in_the_sdk_and_run_on_the_dotnet_runtime()
     {
         Stages.Should().HaveCount(2);
         Stages[0].BaseImage.Should().Be("mcr.microsoft.com/dotnet/sdk:10.0");
-        Final.BaseImage.Should().Be("mcr.microsoft.com/dotnet/aspnet:10.0");
+        Final.BaseImage.Should().Be("mcr.microsoft.com/dotnet/runtime:10.0", "the operator loads no web framework");
     }
 
     [Test]
@@ -39,7 +39,7 @@ internal sealed partial class DockerfileTests
     {
         Final.Instructions.Single(i => i.Keyword == "ENTRYPOINT").Arguments.Should().Be("""["dotnet", "/app/bluegreen-operator.dll"]""");
         Final.Instructions.Single(i => i.Keyword == "EXPOSE").Arguments.Should().Be("8080");
-        Final.Instructions.Single(i => i.Keyword == "ENV").Arguments.Should().Contain("ASPNETCORE_HTTP_PORTS=8080").And.Contain("DOTNET_gcServer=0");
+        Final.Instructions.Single(i => i.Keyword == "ENV").Arguments.Should().Contain("Operator__Listen=http://0.0.0.0:8080").And.Contain("DOTNET_gcServer=0");
     }
 
     [TestCase("dotnet restore")]

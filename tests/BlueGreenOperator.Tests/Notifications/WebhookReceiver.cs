@@ -53,7 +53,7 @@ internal sealed class WebhookReceiver : IDisposable
         }
     }
 
-    static int FreePort()
+    internal static int FreePort()
     {
         using var socket = new TcpListener(IPAddress.Loopback, 0);
         socket.Start();
