@@ -86,6 +86,8 @@ public sealed class ClusterLifecycleTests
     }
 
     [Test]
+    // Every cluster start sweeps too: a test starting a cluster meanwhile could remove the stale network first.
+    [NonParallelizable]
     public async Task Should_sweep_the_network_of_a_cluster_without_processes_but_spare_one_just_claimed()
     {
         // High indexes that a real cluster on this machine is unlikely to hold.
