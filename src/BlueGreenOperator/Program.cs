@@ -77,6 +77,7 @@ builder.Services.AddSingleton<INotifier>(sp => new WebhookNotifier(
     settings.Notifications, new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, sp.GetRequiredService<ILogger<WebhookNotifier>>()));
 builder.Services.AddSingleton<IReconciler, RolloutReconciler>();
 builder.Services.AddHostedService<OperatorService>();
+builder.Services.AddHostedService(sp => new MemoryTrim(TrimPolicy.From(settings.MemoryTrimAfterMiB), TimeProvider.System, sp.GetRequiredService<ILogger<MemoryTrim>>()));
 builder.Services.AddHostedService(sp => new ProbeServer(listen, sp.GetRequiredService<OperatorHealth>(), sp.GetRequiredService<ILogger<ProbeServer>>()));
 
 var otel = builder.Services.AddOpenTelemetry()

@@ -31,6 +31,9 @@ internal sealed class OperatorOptions
     /// <summary>Where <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c> listen: <c>http://HOST:PORT</c>, <c>0.0.0.0</c> for every address.</summary>
     public string Listen { get; set; } = ListenAddress.Default;
 
+    /// <summary>After this many MiB allocated, once the operator is quiet, the GC gives its free memory back; 0 never.</summary>
+    public int MemoryTrimAfterMiB { get; set; } = TrimPolicy.DefaultBurstMiB;
+
     public int ResyncMinutes { get; set; } = 10;
 
     public LeaderElectionSettings LeaderElection { get; set; } = new();

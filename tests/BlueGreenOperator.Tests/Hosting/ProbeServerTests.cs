@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using BlueGreenOperator.Hosting;
-using BlueGreenOperator.Tests.Notifications;
 using BlueGreenOperator.Tests.Runtime;
 using FluentAssertions;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -61,7 +60,7 @@ internal sealed class ProbeServerTests
     public async Task Should_serve_the_probes_and_the_metrics_on_one_port()
     {
         using var meter = new Meter("bluegreen.probe-server-test");
-        var address = new ListenAddress("127.0.0.1", WebhookReceiver.FreePort());
+        var address = new ListenAddress("127.0.0.1", Loopback.FreeAddress().Port);
         using var metrics = Sdk.CreateMeterProviderBuilder().AddMeter(meter.Name).AddPrometheusEndpoint(address).Build();
         meter.CreateCounter<long>("probe_server_test_requests").Add(3);
         using var server = new ProbeServer(address, Health(), NullLogger<ProbeServer>.Instance);

@@ -53,7 +53,7 @@ internal sealed class WebhookReceiver : IDisposable
         }
     }
 
-    internal static int FreePort()
+    static int FreePort()
     {
         using var socket = new TcpListener(IPAddress.Loopback, 0);
         socket.Start();
