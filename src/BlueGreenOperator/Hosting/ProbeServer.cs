@@ -63,7 +63,7 @@ internal static class MetricsEndpoint
 /// <summary>
 /// Serves <c>/healthz</c> and <c>/readyz</c> on a <see cref="HttpListener"/>; <c>/metrics</c> is the Prometheus
 /// exporter's own listener on the same address (one process shares the port between them). No web framework: an
-/// operator answers three probes and loads nothing more for them (docs/scale.md, "Memory").
+/// operator answers three probes and loads nothing more for them (docs/scale.md, "Runtime settings").
 /// </summary>
 internal sealed class ProbeServer(ListenAddress address, OperatorHealth health, ILogger<ProbeServer> logger) : BackgroundService
 {
@@ -106,7 +106,7 @@ internal sealed class ProbeServer(ListenAddress address, OperatorHealth health, 
     }
 
     /// <summary>Writes the probe's answer: 200 or 503 with its lines; 404 for any other path, 405 for a method but GET or HEAD.</summary>
-    internal void Answer(HttpListenerContext context)
+    private void Answer(HttpListenerContext context)
     {
         var response = context.Response;
         try
