@@ -42,6 +42,21 @@ for trx in "$results"/*.trx; do
   skipped=$((skipped + $(value notExecuted)))
 done
 
+# Each failed test's name and the first line of its message last, beside the summary, where a reader of a long log's
+# tail sees them.
+for trx in "$results"/*.trx; do
+  [[ -f "$trx" ]] || continue
+  awk -v project="$(basename "$trx" .trx)" '
+    function text(s) { gsub(/&quot;/, "\"", s); gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&amp;/, "\\&", s); return s }
+    /<UnitTestResult / && /outcome="(Failed|Error|Timeout|Aborted)"/ {
+      name = $0; sub(/.* testName="/, "", name); sub(/".*/, "", name)
+      printf "failed in %s: %s\n", project, text(name); open = 1; next
+    }
+    open && /<Message>/ { line = $0; sub(/.*<Message>/, "", line); sub(/<\/Message>.*/, "", line); printf "  %s\n", substr(text(line), 1, 300); open = 0 }
+    /<\/UnitTestResult>/ { open = 0 }
+  ' "$trx"
+done
+
 if ((passed + failed == 0)); then
   echo "no test ran"
   status=1

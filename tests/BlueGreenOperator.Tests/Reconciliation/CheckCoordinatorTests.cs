@@ -19,8 +19,6 @@ namespace BlueGreenOperator.Tests.Reconciliation;
 [TestFixture]
 public sealed class CheckCoordinatorTests
 {
-    static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
     LocalHttpServer stalling = null!;
     ModelServer model = null!;
     readonly ConcurrentQueue<ObjectKey> woken = new();
@@ -50,7 +48,7 @@ public sealed class CheckCoordinatorTests
 
     static async Task Until(Func<bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow + Patience;
+        var deadline = DateTime.UtcNow + Patience.Wait;
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)

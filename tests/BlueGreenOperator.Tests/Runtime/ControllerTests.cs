@@ -7,13 +7,13 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using NUnit.Framework;
+using static BlueGreenOperator.Tests.Patience;
 
 namespace BlueGreenOperator.Tests.Runtime;
 
 [TestFixture]
 public sealed class ControllerTests
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
     private ManualTimeProvider time = null!;
     private ScriptedListWatch<V1ConfigMap> primaries = null!;

@@ -5,13 +5,13 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using NUnit.Framework;
+using static BlueGreenOperator.Tests.Patience;
 
 namespace BlueGreenOperator.Tests.Runtime;
 
 [TestFixture]
 public sealed class InformerTests
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
     private ManualTimeProvider time = null!;
     private ScriptedListWatch<V1ConfigMap> api = null!;

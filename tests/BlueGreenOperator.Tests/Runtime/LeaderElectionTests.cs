@@ -6,6 +6,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using NUnit.Framework;
+using static BlueGreenOperator.Tests.Patience;
 
 namespace BlueGreenOperator.Tests.Runtime;
 
@@ -13,7 +14,6 @@ namespace BlueGreenOperator.Tests.Runtime;
 public sealed class LeaderElectionTests
 {
     // Well below the 60 s lease, so a takeover within it proves the lease was released.
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     [Test]
     public async Task Should_lead_at_once_when_leader_election_is_off()

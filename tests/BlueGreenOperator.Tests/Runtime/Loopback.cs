@@ -6,8 +6,6 @@ namespace BlueGreenOperator.Tests.Runtime;
 /// <summary>Small shared pieces of the runtime tests: a free loopback port and a bounded wait for a condition.</summary>
 internal static class Loopback
 {
-    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-
     public static Uri FreeAddress()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
@@ -17,7 +15,7 @@ internal static class Loopback
 
     public static async Task Until(Func<bool> condition)
     {
-        using var deadline = new CancellationTokenSource(Wait);
+        using var deadline = new CancellationTokenSource(Patience.Wait);
         while (!condition())
         {
             await Task.Delay(5, deadline.Token);

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using BlueGreenOperator.Runtime;
 using k8s;
 using k8s.Models;
+using static BlueGreenOperator.Tests.Patience;
 
 namespace BlueGreenOperator.Tests.Runtime;
 
@@ -13,8 +14,6 @@ namespace BlueGreenOperator.Tests.Runtime;
 internal sealed class ScriptedListWatch<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-
     private readonly Channel<Func<string?, ListPage<T>>> lists = Channel.CreateUnbounded<Func<string?, ListPage<T>>>();
     private readonly Channel<OpenWatch> opened = Channel.CreateUnbounded<OpenWatch>();
     private readonly List<string?> continueTokens = [];

@@ -1,13 +1,13 @@
 using BlueGreenOperator.Runtime;
 using FluentAssertions;
 using NUnit.Framework;
+using static BlueGreenOperator.Tests.Patience;
 
 namespace BlueGreenOperator.Tests.Runtime;
 
 [TestFixture]
 public sealed class WorkQueueTests
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
     private ManualTimeProvider time = null!;
     private WorkQueue<string> queue = null!;
