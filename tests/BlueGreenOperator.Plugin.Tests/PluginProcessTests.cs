@@ -1,25 +1,12 @@
 namespace BlueGreenOperator.Plugin.Tests;
 
 /// <summary>The built plugin as a real process: exit codes and messages that scripts see.</summary>
-public sealed class PluginProcessTests
+public sealed class PluginProcessTests : UnreachableClusterTests
 {
     private const string Unreachable = "error: cannot reach the API server at https://127.0.0.1:1: Connection refused (127.0.0.1:1)\n";
 
-    private ScratchDirectory scratch = null!;
-    private string kubeconfig = null!;
-
-    [OneTimeSetUp]
-    public void WriteKubeconfig()
-    {
-        scratch = new ScratchDirectory();
-        kubeconfig = scratch.File("unreachable", Kubeconfigs.Single(Kubeconfigs.UnreachableServer, "nowhere", "ml"));
-    }
-
-    [OneTimeTearDown]
-    public void RemoveScratch() => scratch.Dispose();
-
     private static Task<ProcessOutcome> Plugin(IReadOnlyDictionary<string, string?>? environment, params string[] args) =>
-        RealProcess.RunAsync("dotnet", [Path.Combine(TestContext.CurrentContext.TestDirectory, "kubectl-bluegreen.dll"), .. args], environment);
+        RealProcess.RunAsync("dotnet", [PluginDll, .. args], environment);
 
     private static Task<ProcessOutcome> Plugin(params string[] args) => Plugin(null, args);
 
@@ -33,7 +20,7 @@ public sealed class PluginProcessTests
     [TestCase("retry", "fraud-model", "--force")]
     public async Task Should_exit_4_with_one_clear_line_when_the_API_server_is_unreachable(params string[] args)
     {
-        var outcome = await Plugin([.. args, "--kubeconfig", kubeconfig]);
+        var outcome = await Plugin([.. args, "--kubeconfig", Kubeconfig]);
 
         outcome.ExitCode.Should().Be(4, outcome.ToString());
         outcome.StandardError.Should().Be(Unreachable, "a script or a person needs one line, not a stack trace");
@@ -46,9 +33,9 @@ public sealed class PluginProcessTests
         var home = new ScratchDirectory();
         try
         {
-            home.File(".kube/config", File.ReadAllText(kubeconfig));
+            home.File(".kube/config", File.ReadAllText(Kubeconfig));
 
-            var throughVariable = await Plugin(new Dictionary<string, string?> { ["KUBECONFIG"] = kubeconfig }, "list");
+            var throughVariable = await Plugin(new Dictionary<string, string?> { ["KUBECONFIG"] = Kubeconfig }, "list");
             var throughHome = await Plugin(new Dictionary<string, string?> { ["KUBECONFIG"] = null, ["HOME"] = home.Path }, "list");
 
             throughVariable.Should().Be(new ProcessOutcome(4, "", Unreachable));
@@ -67,7 +54,7 @@ public sealed class PluginProcessTests
         using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         silent.Start();
         var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
-        var silentConfig = scratch.File($"silent-{port}", Kubeconfigs.Single($"https://127.0.0.1:{port}", "silent", "ml"));
+        var silentConfig = Scratch.File($"silent-{port}", Kubeconfigs.Single($"https://127.0.0.1:{port}", "silent", "ml"));
 
         var outcome = await Plugin("status", "fraud-model", "--kubeconfig", silentConfig, "--request-timeout=2s");
 
@@ -77,7 +64,7 @@ public sealed class PluginProcessTests
     [Test]
     public async Task Should_exit_4_naming_the_file_when_the_kubeconfig_is_missing()
     {
-        var missing = Path.Combine(scratch.Path, "missing");
+        var missing = Path.Combine(Scratch.Path, "missing");
 
         var outcome = await Plugin("status", "fraud-model", "--kubeconfig", missing);
 
@@ -104,7 +91,7 @@ public sealed class PluginProcessTests
     [TestCase("retry", "retry applies when the spec's revision is the one that was aborted or rolled back (status.abortedRevision equals status.currentRevision).")]
     public async Task Should_print_the_help_of_each_verb_without_touching_the_cluster(string verb, string expected)
     {
-        var outcome = await Plugin(verb, "--help", "--kubeconfig", Path.Combine(scratch.Path, "missing"));
+        var outcome = await Plugin(verb, "--help", "--kubeconfig", Path.Combine(Scratch.Path, "missing"));
 
         outcome.ExitCode.Should().Be(0, outcome.ToString());
         outcome.StandardOutput.Should().Contain(expected).And.Contain("Exit codes:");

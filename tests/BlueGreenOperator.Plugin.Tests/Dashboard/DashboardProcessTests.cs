@@ -6,27 +6,12 @@ using static Microsoft.Playwright.Assertions;
 namespace BlueGreenOperator.Plugin.Tests.Dashboard;
 
 /// <summary>The built dashboard as a real process, with no API server to talk to, seen in a real chromium.</summary>
-public sealed class DashboardProcessTests
+public sealed class DashboardProcessTests : UnreachableClusterTests
 {
-    private ScratchDirectory scratch = null!;
-    private string kubeconfig = null!;
-
-    [OneTimeSetUp]
-    public void WriteKubeconfig()
-    {
-        scratch = new ScratchDirectory();
-        kubeconfig = scratch.File("unreachable", Kubeconfigs.Single(Kubeconfigs.UnreachableServer, "nowhere", "ml"));
-    }
-
-    [OneTimeTearDown]
-    public void RemoveScratch() => scratch.Dispose();
-
-    private static string PluginDll => Path.Combine(TestContext.CurrentContext.TestDirectory, "kubectl-bluegreen.dll");
-
     [Test]
     public async Task Should_serve_the_page_and_say_in_it_why_nothing_can_be_listed()
     {
-        await using var dashboard = await DashboardSession.StartAsync("dotnet", [PluginDll, "dashboard", "--port", "0", "--kubeconfig", kubeconfig],
+        await using var dashboard = await DashboardSession.StartAsync("dotnet", [PluginDll, "dashboard", "--port", "0", "--kubeconfig", Kubeconfig],
             new Dictionary<string, string?>());
 
         dashboard.Url.Host.Should().Be("127.0.0.1", "the dashboard listens on loopback unless told otherwise");
@@ -46,7 +31,7 @@ public sealed class DashboardProcessTests
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
 
-        var outcome = await RealProcess.RunAsync("dotnet", [PluginDll, "dashboard", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--kubeconfig", kubeconfig]);
+        var outcome = await RealProcess.RunAsync("dotnet", [PluginDll, "dashboard", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--kubeconfig", Kubeconfig]);
 
         outcome.ExitCode.Should().Be(4, outcome.ToString());
         outcome.StandardError.Should().StartWith($"error: cannot listen on 127.0.0.1:{port}: ").And.EndWith("\n");

@@ -1,11 +1,7 @@
-using System.Net;
 using System.Reflection;
-using BlueGreenOperator.LocalCluster;
 using BlueGreenOperator.LocalCluster.ControlPlane;
 using BlueGreenOperator.LocalCluster.Testing;
 using k8s;
-using k8s.Autorest;
-using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BlueGreenOperator.Plugin.Tests.EndToEnd;
@@ -47,7 +43,7 @@ public sealed class PluginCluster
         var directory = Path.Combine(TestContext.CurrentContext.WorkDirectory, ".local-cluster-plugin-e2e");
         var cluster = await SharedCluster.StartAsync(directory, new LocalClusterOptions(), NullLogger.Instance);
         Client = cluster.CreateClient();
-        await InstallCrdAsync();
+        await Client.InstallFileAsync(CrdPath);
     }
 
     [OneTimeTearDown]
@@ -55,24 +51,5 @@ public sealed class PluginCluster
     {
         Client?.Dispose();
         await SharedCluster.StopAsync();
-    }
-
-    private static async Task InstallCrdAsync()
-    {
-        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(CrdPath));
-        try
-        {
-            await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            // Already there from an earlier fixture of this run.
-        }
-
-        await Eventually.UntilAsync(
-            async token => (await Client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(crd.Metadata.Name, cancellationToken: token))
-                .Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true,
-            TimeSpan.FromSeconds(30),
-            "the BlueGreenDeployment CRD to be established");
     }
 }
