@@ -1,7 +1,6 @@
 using BlueGreenOperator.LocalCluster.ControlPlane;
 using BlueGreenOperator.LocalCluster.Testing;
 using k8s;
-using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using FluentAssertions;
 using NUnit.Framework;
@@ -31,29 +30,9 @@ public sealed class EndToEndCluster
         var directory = Path.Combine(Path.GetTempPath(), $"bluegreen-e2e-{Environment.ProcessId}");
         var cluster = await SharedCluster.StartAsync(directory, options, NullLogger.Instance);
         Client = cluster.CreateClient();
-        await InstallCrdAsync(Client);
+        await Client.InstallFileAsync(BuildOutputs.CrdPath);
     }
 
     [OneTimeTearDown]
     public Task StopAsync() => SharedCluster.StopAsync();
-
-    static async Task InstallCrdAsync(IKubernetes client)
-    {
-        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(BuildOutputs.CrdPath));
-        try
-        {
-            await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
-        }
-        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
-        {
-        }
-
-        await BlueGreenOperator.LocalCluster.Eventually.UntilAsync(
-            async ct =>
-            {
-                var current = await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(crd.Metadata.Name, cancellationToken: ct);
-                return current.Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true;
-            },
-            TimeSpan.FromSeconds(30), "the CRD to be established");
-    }
 }

@@ -42,7 +42,7 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         try
         {
             var client = cluster.CreateClient();
-            await InstallCrdAsync(client, outputs.CrdPath, cancellationToken);
+            await client.InstallFileAsync(outputs.CrdPath, cancellationToken);
             var space = await TestNamespace.CreateAsync(client, "benchmark", cancellationToken);
             await WaitUntilAdmissionKnowsTheKindAsync(client, space.Name, cancellationToken);
             return new BenchmarkCluster(cluster, directory, client, space.Name);
@@ -52,24 +52,6 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
             await cluster.StopAsync();
             throw;
         }
-    }
-
-    static async Task InstallCrdAsync(IKubernetes client, string crdPath, CancellationToken cancellationToken)
-    {
-        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(crdPath, cancellationToken));
-        try
-        {
-            await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd, cancellationToken: cancellationToken);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            // Installed already: a cluster directory reused after an interrupted run.
-        }
-
-        await Eventually.UntilAsync(
-            async ct => (await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(crd.Metadata.Name, cancellationToken: ct))
-                .Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true,
-            TimeSpan.FromSeconds(30), "the CRD to be established", cancellationToken);
     }
 
     /// <summary>

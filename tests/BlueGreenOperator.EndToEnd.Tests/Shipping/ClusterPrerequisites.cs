@@ -1,4 +1,4 @@
-using BlueGreenOperator.LocalCluster;
+using BlueGreenOperator.LocalCluster.Testing;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -65,19 +65,8 @@ internal sealed class ClusterPrerequisites(IKubernetes client) : IAsyncDisposabl
                 ],
             },
         };
-        try
-        {
-            await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
+        if (await client.InstallAsync(crd))
             _createdCrds.Add(name);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
-        {
-        }
-
-        await Eventually.UntilAsync(
-            async ct => (await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(name, cancellationToken: ct)).Status?.Conditions?
-                .Any(c => c.Type == "Established" && c.Status == "True") == true,
-            TimeSpan.FromSeconds(30), $"the {kind} kind to be established");
     }
 
     public async ValueTask DisposeAsync()
