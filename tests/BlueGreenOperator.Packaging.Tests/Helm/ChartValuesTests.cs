@@ -13,6 +13,7 @@ internal sealed class ChartValuesTests
     [TestCase("image.pullPolicy=Sometimes", "/image/pullPolicy")]
     [TestCase("watchNamespaces[0]=Not_A_Namespace", "/watchNamespaces/0")]
     [TestCase("workers=0", "/workers")]
+    [TestCase("memoryTrimAfterMiB=-1", "/memoryTrimAfterMiB")]
     [TestCase("leaderElection.enabled=maybe", "/leaderElection/enabled")]
     [TestCase("metrics.service.port=70000", "/metrics/service/port")]
     [TestCase("health.maxReconcileSeconds=1", "/health/maxReconcileSeconds")]

@@ -78,6 +78,7 @@ internal sealed class ChartWorkloadTests
         env.Single(v => v.Name == "Operator__LeaderElection__LeaseNamespace").ValueFrom.FieldRef.FieldPath.Should().Be("metadata.namespace");
         chart.Env("Operator__WatchNamespaces").Should().BeEmpty();
         chart.Env("Operator__Workers").Should().Be("16");
+        chart.Env("Operator__MemoryTrimAfterMiB").Should().Be("32");
         chart.Env("Operator__LeaderElection__Enabled").Should().Be("true");
         chart.Env("Operator__LeaderElection__LeaseName").Should().Be("bluegreen-operator-leader");
         chart.Env("Operator__Health__InformerSyncTimeoutSeconds").Should().Be("300");
