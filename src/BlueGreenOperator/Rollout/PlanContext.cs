@@ -128,20 +128,18 @@ internal sealed class PlanContext
 }
 
 /// <summary>Deep copies and comparisons of status, through its JSON form (the form that is persisted).</summary>
+/// <remarks>
+/// Each call serializes afresh (a status is about a kilobyte: tens of microseconds, once or twice a reconcile). A
+/// cache of the serialized form per cached status cost every converged object 2 KiB for as long as it lived.
+/// </remarks>
 public static class StatusCopy
 {
-    // The status read from a cached object is decided on many times: serialize it once. Status objects are not
-    // changed once read or decided.
-    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<BlueGreenDeploymentStatus, string> Serialized = [];
-
     public static BlueGreenDeploymentStatus Clone(BlueGreenDeploymentStatus? status) =>
-        status is null ? new BlueGreenDeploymentStatus() : k8s.KubernetesJson.Deserialize<BlueGreenDeploymentStatus>(Json(status));
+        status is null ? new BlueGreenDeploymentStatus() : k8s.KubernetesJson.Deserialize<BlueGreenDeploymentStatus>(k8s.KubernetesJson.Serialize(status));
 
     /// <summary>Whether persisting <paramref name="next"/> over <paramref name="current"/> would change anything.</summary>
     public static bool Same(BlueGreenDeploymentStatus? current, BlueGreenDeploymentStatus? next) =>
         current is null || next is null
             ? ReferenceEquals(current, next)
-            : Json(current) == k8s.KubernetesJson.Serialize(next);
-
-    static string Json(BlueGreenDeploymentStatus status) => Serialized.GetValue(status, s => k8s.KubernetesJson.Serialize(s));
+            : k8s.KubernetesJson.Serialize(current) == k8s.KubernetesJson.Serialize(next);
 }
