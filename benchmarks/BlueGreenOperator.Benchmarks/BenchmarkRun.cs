@@ -42,9 +42,9 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
             var world = new BenchmarkWorld(space, op, rollouts, services, logger);
             logger.LogInformation("Cluster up in {Seconds} s; operator {Pid} ready, watching {Namespace}", Report.ClusterStartSeconds, op.Pid, space.Name);
 
-            var idleStart = await op.ApiRequestsAsync(cancellationToken);
+            var idleStart = await ApiRequestCounts.ReadAsync(op, cancellationToken);
             await Task.Delay(IdleWindow, cancellationToken);
-            var idleRequests = new ApiRequestCounts(await op.ApiRequestsAsync(cancellationToken)).Since(new ApiRequestCounts(idleStart));
+            var idleRequests = (await ApiRequestCounts.ReadAsync(op, cancellationToken)).Since(idleStart);
             Report.Memory = new MemoryReport(Math.Round(op.ResidentBytes() / MiB, 1), IdleWindow.TotalSeconds, idleRequests.Total) { IdleSplit = ResidentSplit.Of(op.ResidentSplit()) };
             logger.LogInformation(
                 "Idle operator: RSS {MiB} MiB ({Anonymous} MiB anonymous, {File} MiB file-backed, {Shared} MiB shared)",
@@ -146,7 +146,7 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
         if (converged is null)
             return null;
         Report.Memory!.Converged.Add(new MemoryPoint(
-            converged.Objects, Math.Round(converged.ResidentBytes / MiB, 1), ResidentSplit.Of(world.Operator.ResidentSplit()), converged.WindowSeconds, converged.WindowRequests.Total, converged.WindowRequests.Writes, converged.NotHealthy.Count));
+            converged.Objects, Math.Round(converged.ResidentBytes / MiB, 1), ResidentSplit.Of(world.Operator.ResidentSplit()), converged.WindowSeconds, converged.WindowRequests.Total, converged.WindowRequests.Writes, converged.NotHealthy.Count, converged.WindowRequests.Named));
         if (converged.NotHealthy.Count > 0)
             Report.Failures.Add(new StageFailure($"release up to {objects} objects", $"{converged.NotHealthy.Count} did not become Healthy: {string.Join("; ", converged.NotHealthy.Take(10))}"));
         return converged;

@@ -2,26 +2,41 @@ using BlueGreenOperator.LocalCluster.Testing;
 
 namespace BlueGreenOperator.Benchmarks.Harness;
 
-/// <summary>Cumulative API request counts of the operator, by HTTP verb (its <c>bluegreen_api_requests</c> counter).</summary>
-internal sealed record ApiRequestCounts(IReadOnlyDictionary<string, long> ByVerb)
+/// <summary>
+/// Cumulative API request counts of the operator, by <c>VERB resource</c> (its <c>bluegreen_api_requests</c> counter,
+/// e.g. <c>PUT bluegreendeployments/status</c>).
+/// </summary>
+internal sealed record ApiRequestCounts(IReadOnlyDictionary<string, long> ByResource)
 {
+    public IReadOnlyDictionary<string, long> ByVerb => ByResource
+        .GroupBy(p => p.Key[..p.Key.IndexOf(' ', StringComparison.Ordinal)], StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal);
+
     public long Writes => OperatorProcess.Writes(ByVerb);
 
     public long Gets => ByVerb.GetValueOrDefault("GET");
 
-    public long Total => ByVerb.Values.Sum();
+    public long Total => ByResource.Values.Sum();
+
+    /// <summary>The requests that were sent, by resource (<c>PUT bluegreendeployments/status × 2</c>); "none" when none was.</summary>
+    public string Named => Total == 0
+        ? "none"
+        : string.Join(", ", ByResource.Where(p => p.Value != 0).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} × {p.Value}"));
+
+    public static async Task<ApiRequestCounts> ReadAsync(OperatorProcess op, CancellationToken cancellationToken) =>
+        new(await op.ApiRequestsByResourceAsync(cancellationToken));
 
     /// <summary>What happened between <paramref name="earlier"/> and this reading.</summary>
     public ApiRequestCounts Since(ApiRequestCounts earlier) => new(
-        ByVerb.Keys.Union(earlier.ByVerb.Keys)
-            .ToDictionary(verb => verb, verb => ByVerb.GetValueOrDefault(verb) - earlier.ByVerb.GetValueOrDefault(verb)));
+        ByResource.Keys.Union(earlier.ByResource.Keys)
+            .ToDictionary(key => key, key => ByResource.GetValueOrDefault(key) - earlier.ByResource.GetValueOrDefault(key)));
 }
 
 /// <summary>What the benchmark reads off the operator process between two moments: requests, CPU, reconciles, Service writes.</summary>
 internal sealed record OperatorReading(ApiRequestCounts Requests, double CpuSeconds, double Reconciles, double ReconcileSeconds, double ActiveServiceWrites, double ActiveServiceWriteSeconds)
 {
     public static async Task<OperatorReading> TakeAsync(OperatorProcess op, CancellationToken cancellationToken) => new(
-        new ApiRequestCounts(await op.ApiRequestsAsync(cancellationToken)),
+        await ApiRequestCounts.ReadAsync(op, cancellationToken),
         op.CpuSeconds(),
         await op.MetricAsync("bluegreen_reconcile_duration_seconds_count", cancellationToken: cancellationToken),
         await op.MetricAsync("bluegreen_reconcile_duration_seconds_sum", cancellationToken: cancellationToken),

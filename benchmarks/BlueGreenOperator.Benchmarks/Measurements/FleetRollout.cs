@@ -68,9 +68,9 @@ internal sealed class FleetRollout(BenchmarkWorld world)
             world.Logger.LogWarning("Not Healthy on v1: {Objects}", string.Join("; ", notHealthy.Take(10)));
 
         await Task.Delay(SettleBeforeMeasuring, cancellationToken);
-        var windowStart = new ApiRequestCounts(await world.Operator.ApiRequestsAsync(cancellationToken));
+        var windowStart = await ApiRequestCounts.ReadAsync(world.Operator, cancellationToken);
         await Task.Delay(ConvergedWindow, cancellationToken);
-        var window = new ApiRequestCounts(await world.Operator.ApiRequestsAsync(cancellationToken)).Since(windowStart);
+        var window = (await ApiRequestCounts.ReadAsync(world.Operator, cancellationToken)).Since(windowStart);
         var resident = world.Operator.ResidentBytes();
         world.Logger.LogInformation(
             "Converged with {Count} objects: RSS {MiB:F1} MiB, {Requests} requests in {Seconds} s", total, resident / 1048576.0, window.Total, ConvergedWindow.TotalSeconds);

@@ -63,7 +63,7 @@ internal sealed class RestartSaturation(BenchmarkWorld world, OperatorLaunch lau
         }
 
         var cpu = op.CpuSeconds();
-        var requests = new ApiRequestCounts(await op.ApiRequestsAsync(cancellationToken));
+        var requests = await ApiRequestCounts.ReadAsync(op, cancellationToken);
         var reconcileSeconds = await op.MetricAsync("bluegreen_reconcile_duration_seconds_sum", cancellationToken: cancellationToken);
         var reconciles = await op.MetricAsync("bluegreen_reconcile_duration_seconds_count", cancellationToken: cancellationToken);
         double? rate = all is { } a ? a.Count / (a.At - lastIdle).TotalSeconds : null;
@@ -73,9 +73,9 @@ internal sealed class RestartSaturation(BenchmarkWorld world, OperatorLaunch lau
 
         await op.WaitReadyAsync(cancellationToken);
         await Task.Delay(SettleBeforeMeasuring, cancellationToken);
-        var windowStart = new ApiRequestCounts(await op.ApiRequestsAsync(cancellationToken));
+        var windowStart = await ApiRequestCounts.ReadAsync(op, cancellationToken);
         await Task.Delay(Window, cancellationToken);
-        var window = new ApiRequestCounts(await op.ApiRequestsAsync(cancellationToken)).Since(windowStart);
+        var window = (await ApiRequestCounts.ReadAsync(op, cancellationToken)).Since(windowStart);
         return new SaturationSample(
             objects,
             Round((first?.At - started)?.TotalSeconds, 1),

@@ -136,7 +136,8 @@ internal sealed record MemoryReport(double IdleMiB, double IdleWindowSeconds, lo
 }
 
 /// <param name="WindowRequests">Every request the operator sent over the window with every object converged (invariant I4: 0).</param>
-internal sealed record MemoryPoint(int Objects, double MiB, ResidentSplit Split, double WindowSeconds, long WindowRequests, long WindowWrites, int NotHealthy);
+/// <param name="WindowRequestsNamed">Those requests by verb and resource, "none" when there was none.</param>
+internal sealed record MemoryPoint(int Objects, double MiB, ResidentSplit Split, double WindowSeconds, long WindowRequests, long WindowWrites, int NotHealthy, string WindowRequestsNamed = "none");
 
 internal sealed record ResidentSplit(double AnonymousMiB, double FileMiB, double SharedMiB)
 {

@@ -52,7 +52,7 @@ internal static class ReportTable
             foreach (var point in m.Converged)
             {
                 Single($"operator RSS with {point.Objects} converged objects", point.MiB, "MiB", point.NotHealthy > 0 ? $"{Split(point.Split)}; {point.NotHealthy} not Healthy" : Split(point.Split));
-                Single($"requests while {point.Objects} objects converged", point.WindowRequests, "req", $"over {Number(point.WindowSeconds)} s (invariant I4: 0); {point.WindowWrites} writes");
+                Single($"requests while {point.Objects} objects converged", point.WindowRequests, "req", $"over {Number(point.WindowSeconds)} s (invariant I4: 0); {point.WindowWrites} writes; sent: {point.WindowRequestsNamed}");
             }
 
             foreach (var slope in m.Slopes)
@@ -83,7 +83,7 @@ internal static class ReportTable
             Single($"restart over {t.Objects} objects: first reconcile", t.FirstReconcileSeconds, "s", "after the process started");
             Single($"restart over {t.Objects} objects: all reconciled", t.AllReconciledSeconds, "s", $"{string.Join(" ", t.RequestsUntilReconciled.ByVerb.Select(p => $"{p.Key}={p.Value}"))} meanwhile");
             Single("reconciles per second at saturation", t.ReconcilesPerSecond, "1/s", $"every key queued at once; mean reconcile {Number(t.MeanReconcileMilliseconds)} ms");
-            Single($"requests while {t.Objects} objects converged after the restart", t.WindowRequests.Total, "req", "over 20 s (invariant I4: 0)");
+            Single($"requests while {t.Objects} objects converged after the restart", t.WindowRequests.Total, "req", $"over 20 s (invariant I4: 0); sent: {t.WindowRequests.Named}");
         }
 
         var header = new[] { "measure", "median", "p95", "n", "unit", "detail" };

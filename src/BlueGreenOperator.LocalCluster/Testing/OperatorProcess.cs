@@ -216,13 +216,26 @@ public sealed partial class OperatorProcess : IAsyncDisposable
     }
 
     /// <summary>The operator's own API requests so far, by HTTP verb, read from its Prometheus endpoint.</summary>
-    public async Task<IReadOnlyDictionary<string, long>> ApiRequestsAsync(CancellationToken cancellationToken = default)
+    /// <summary>The operator's API requests so far, by verb.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> ApiRequestsAsync(CancellationToken cancellationToken = default) =>
+        Sum(await ApiRequestsByResourceAsync(cancellationToken), key => key[..key.IndexOf(' ', StringComparison.Ordinal)]);
+
+    /// <summary>The operator's API requests so far, by <c>VERB resource</c> (<c>PUT bluegreendeployments/status</c>).</summary>
+    public async Task<IReadOnlyDictionary<string, long>> ApiRequestsByResourceAsync(CancellationToken cancellationToken = default)
     {
         var text = await Http.GetStringAsync(Endpoint("/metrics"), cancellationToken);
-        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (Match match in ApiRequestLine().Matches(text))
-            counts[match.Groups["verb"].Value] = (long)double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
-        return counts;
+        var lines = ApiRequestLine().Matches(text).Select(match => (
+            Key: $"{match.Groups["verb"].Value} {match.Groups["resource"].Value}",
+            Value: (long)double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture)));
+        return Sum(lines.ToDictionary(line => line.Key, line => line.Value), key => key);
+    }
+
+    static SortedDictionary<string, long> Sum(IReadOnlyDictionary<string, long> counts, Func<string, string> group)
+    {
+        var sums = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (key, value) in counts)
+            sums[group(key)] = sums.GetValueOrDefault(group(key)) + value;
+        return sums;
     }
 
     public static long Writes(IReadOnlyDictionary<string, long> byVerb) =>
@@ -252,7 +265,8 @@ public sealed partial class OperatorProcess : IAsyncDisposable
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
-    [GeneratedRegex("""^bluegreen_api_requests(?:_total)?\{[^}]*verb="(?<verb>[A-Z]+)"[^}]*\}\s+(?<value>[0-9.eE+]+)""", RegexOptions.Multiline)]
+    // Labels in either order: the exporter writes them sorted by name (resource, then verb), and may add its own.
+    [GeneratedRegex("""^bluegreen_api_requests(?:_total)?\{(?=[^}]*\bverb="(?<verb>[A-Z]+)")(?=[^}]*\bresource="(?<resource>[^"]*)")[^}]*\}\s+(?<value>[0-9.eE+]+)""", RegexOptions.Multiline)]
     private static partial Regex ApiRequestLine();
 
     Uri Endpoint(string path) => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}{path}");

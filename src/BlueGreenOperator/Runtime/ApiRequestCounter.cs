@@ -25,6 +25,13 @@ internal sealed class ApiRequestCounter : DelegatingHandler
     private long total;
     private long writes;
 
+    /// <summary>The verb and the resource of a <see cref="ApiRequestCounts.ByResource"/> key.</summary>
+    public static (string Verb, string Resource) Split(string verbAndResource)
+    {
+        var space = verbAndResource.IndexOf(' ', StringComparison.Ordinal);
+        return (verbAndResource[..space], verbAndResource[(space + 1)..]);
+    }
+
     public static bool IsWrite(HttpMethod method) =>
         method == HttpMethod.Post || method == HttpMethod.Put || method == HttpMethod.Patch || method == HttpMethod.Delete;
 

@@ -56,6 +56,41 @@ public sealed class ApiRequestCounterTests
     }
 
     [Test]
+    [NonParallelizable]
+    public async Task Should_export_the_requests_by_verb_and_resource()
+    {
+        var counter = new ApiRequestCounter();
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = address.ToString() }, counter);
+        await client.CoreV1.ListNamespacedPodAsync("ml");
+        await client.CoreV1.PatchNamespacedServiceAsync(new V1Patch("{\"spec\":{}}", V1Patch.PatchType.MergePatch), "fraud", "ml");
+        await client.CoreV1.PatchNamespacedServiceAsync(new V1Patch("{\"spec\":{}}", V1Patch.PatchType.MergePatch), "fraud", "ml");
+        await client.AppsV1.ReplaceNamespacedDeploymentStatusAsync(new V1Deployment { Metadata = new V1ObjectMeta { Name = "d" } }, "d", "ml");
+        BlueGreenOperator.Telemetry.ApiRequestMetrics.Track(counter);
+
+        var exported = new Dictionary<string, long>();
+        using var meters = new System.Diagnostics.Metrics.MeterListener();
+        meters.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Name == "bluegreen.api.requests")
+                listener.EnableMeasurementEvents(instrument);
+        };
+        meters.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var labels = tags.ToArray().ToDictionary(t => t.Key, t => (string)t.Value!);
+            exported[$"{labels["verb"]} {labels["resource"]}"] = value;
+        });
+        meters.Start();
+        meters.RecordObservableInstruments();
+
+        exported.Should().BeEquivalentTo(new Dictionary<string, long> { ["GET pods"] = 1, ["PATCH services"] = 2, ["PUT deployments/status"] = 1 });
+    }
+
+    [TestCase("GET pods", "GET", "pods")]
+    [TestCase("PUT bluegreendeployments/status", "PUT", "bluegreendeployments/status")]
+    public void Should_split_a_counted_key_into_verb_and_resource(string key, string verb, string resource) =>
+        ApiRequestCounter.Split(key).Should().Be((verb, resource));
+
+    [Test]
     public void Should_keep_a_snapshot_unchanged_by_later_requests()
     {
         var counter = new ApiRequestCounter();
