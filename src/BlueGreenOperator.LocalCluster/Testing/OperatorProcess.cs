@@ -216,7 +216,6 @@ public sealed partial class OperatorProcess : IAsyncDisposable
     }
 
     /// <summary>The operator's own API requests so far, by HTTP verb, read from its Prometheus endpoint.</summary>
-    /// <summary>The operator's API requests so far, by verb.</summary>
     public async Task<IReadOnlyDictionary<string, long>> ApiRequestsAsync(CancellationToken cancellationToken = default) =>
         Sum(await ApiRequestsByResourceAsync(cancellationToken), key => key[..key.IndexOf(' ', StringComparison.Ordinal)]);
 
@@ -265,7 +264,7 @@ public sealed partial class OperatorProcess : IAsyncDisposable
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
-    // Labels in either order: the exporter writes them sorted by name (resource, then verb), and may add its own.
+    // The two labels in either order, among any others the exporter adds.
     [GeneratedRegex("""^bluegreen_api_requests(?:_total)?\{(?=[^}]*\bverb="(?<verb>[A-Z]+)")(?=[^}]*\bresource="(?<resource>[^"]*)")[^}]*\}\s+(?<value>[0-9.eE+]+)""", RegexOptions.Multiline)]
     private static partial Regex ApiRequestLine();
 
