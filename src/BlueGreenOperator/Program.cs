@@ -78,7 +78,8 @@ builder.Services.AddSingleton<INotifier>(sp => new WebhookNotifier(
 builder.Services.AddSingleton<IReconciler, RolloutReconciler>();
 builder.Services.AddHostedService<OperatorService>();
 builder.Services.AddHostedService(sp => new MemoryTrim(TrimPolicy.From(settings.MemoryTrimAfterMiB), TimeProvider.System, sp.GetRequiredService<ILogger<MemoryTrim>>()));
-builder.Services.AddHostedService(sp => new ProbeServer(listen, sp.GetRequiredService<OperatorHealth>(), sp.GetRequiredService<ILogger<ProbeServer>>()));
+builder.Services.AddSingleton(sp => new ProbeServer(listen, sp.GetRequiredService<OperatorHealth>(), sp.GetRequiredService<ILogger<ProbeServer>>()));
+builder.Services.AddHostedService(sp => sp.GetRequiredService<ProbeServer>());
 
 var otel = builder.Services.AddOpenTelemetry()
     .ConfigureResource(r => r.AddService("bluegreen-operator"))
@@ -96,7 +97,19 @@ var otel = builder.Services.AddOpenTelemetry()
     });
 _ = otel;
 
-builder.Build().Run();
+var host = builder.Build();
+try
+{
+    // The probes take the port before the host starts the metrics exporter, whose listener then joins their socket.
+    host.Services.GetRequiredService<ProbeServer>().Listen();
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"bluegreen-operator: {e.Message}");
+    return 1;
+}
+
+host.Run();
 return 0;
 
 // For end-to-end tests only (off by default): every write but the Lease's waits this long before the write fence

@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using BlueGreenOperator.Hosting;
 using BlueGreenOperator.Tests.Runtime;
 using FluentAssertions;
@@ -61,9 +63,11 @@ internal sealed class ProbeServerTests
     {
         using var meter = new Meter("bluegreen.probe-server-test");
         var address = new ListenAddress("127.0.0.1", Loopback.FreeAddress().Port);
+        // As the operator starts: the probes take the port, then the exporter's listener joins it.
+        using var server = new ProbeServer(address, Health(), NullLogger<ProbeServer>.Instance);
+        server.Listen();
         using var metrics = Sdk.CreateMeterProviderBuilder().AddMeter(meter.Name).AddPrometheusEndpoint(address).Build();
         meter.CreateCounter<long>("probe_server_test_requests").Add(3);
-        using var server = new ProbeServer(address, Health(), NullLogger<ProbeServer>.Instance);
         await server.StartAsync(CancellationToken.None);
         using var http = new HttpClient { BaseAddress = new Uri(address.ToString()) };
         try
@@ -102,6 +106,62 @@ internal sealed class ProbeServerTests
         var start = () => second.StartAsync(CancellationToken.None);
 
         (await start.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain($"cannot listen on {taken}");
+    }
+
+    [Test]
+    public async Task Should_open_the_port_again_when_a_connection_raced_its_opening()
+    {
+        var address = new ListenAddress("127.0.0.1", Loopback.FreeAddress().Port);
+        var attempts = 0;
+        using var server = new ProbeServer(address, Health(), NullLogger<ProbeServer>.Instance, listener =>
+        {
+            if (++attempts == 1)
+            {
+                // What the runtime's lost race does: Start throws, and the socket it bound stays open until finalized.
+                LeaveBoundSocket(address.Port);
+                throw new ArgumentNullException("obj");
+            }
+
+            listener.Start();
+        });
+
+        server.Listen();
+        await server.StartAsync(CancellationToken.None);
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(address.ToString()) };
+            (await http.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.OK);
+            attempts.Should().Be(2, "the second attempt opens the port once the first one's socket is collected");
+        }
+        finally
+        {
+            await server.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Test]
+    public void Should_give_up_after_five_lost_races_with_the_address()
+    {
+        var address = new ListenAddress("127.0.0.1", Loopback.FreeAddress().Port);
+        var attempts = 0;
+        using var server = new ProbeServer(address, Health(), NullLogger<ProbeServer>.Instance, _ =>
+        {
+            attempts++;
+            throw new ArgumentNullException("obj");
+        });
+
+        var listen = server.Listen;
+
+        listen.Should().Throw<InvalidOperationException>().Which.Message.Should().StartWith($"cannot listen on {address}: connections kept arriving");
+        attempts.Should().Be(ProbeServer.ListenAttempts);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LeaveBoundSocket(int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        socket.Listen();
     }
 
     private static OperatorHealth Health() =>
