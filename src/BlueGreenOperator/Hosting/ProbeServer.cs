@@ -67,52 +67,30 @@ internal static class MetricsEndpoint
 /// </summary>
 internal sealed class ProbeServer(ListenAddress address, OperatorHealth health, ILogger<ProbeServer> logger, Action<HttpListener>? start = null) : BackgroundService
 {
-    /// <summary>Opening attempts when connections keep arriving as the port opens (see <see cref="Listen"/>).</summary>
-    internal const int ListenAttempts = 5;
-
-    private readonly Action<HttpListener> start = start ?? (listener => listener.Start());
     private HttpListener? listener;
 
     /// <summary>
-    /// Takes the port; call it before the metrics exporter starts its listener, which then joins this one's socket.
-    /// The runtime's HttpListener on Linux fails to start when a connection arrives between its socket's listen and
-    /// its first accept (an ArgumentNullException from inside Start: dotnet/corefx#35191), and leaves that socket
-    /// bound until it is finalized. A kubelet's probes or a launcher waiting for /readyz can be that connection, so
-    /// the port is opened again after the orphan socket is collected, up to <see cref="ListenAttempts"/> times.
+    /// Takes the port; call it before the metrics exporter starts its listener, which then joins this one's socket (and
+    /// so cannot lose the runtime's start race, see <see cref="ListenerStart"/>).
     /// </summary>
     public void Listen()
     {
         if (listener is not null)
             return;
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            var candidate = new HttpListener();
-            candidate.Prefixes.Add(address.Prefix("healthz"));
-            candidate.Prefixes.Add(address.Prefix("readyz"));
-            try
-            {
-                start(candidate);
-                listener = candidate;
-                logger.LogInformation("Serving /healthz, /readyz and /metrics on {Address}", address);
-                return;
-            }
-            catch (Exception e) when (e is ArgumentNullException or HttpListenerException && attempt < ListenAttempts && (e is ArgumentNullException || attempt > 1))
-            {
-                // After a lost race, the port stays taken ("address already in use") until the orphan socket is finalized.
-                logger.LogWarning("A connection arrived while {Address} was opening ({Error}); opening it again, attempt {Attempt} of {Attempts}", address, e.Message, attempt + 1, ListenAttempts);
-                // A failed Start has closed its listener already; only the orphan socket is left to collect.
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-            }
-            catch (HttpListenerException e)
-            {
-                throw new InvalidOperationException($"cannot listen on {address}: {e.Message}", e);
-            }
-            catch (ArgumentNullException e)
-            {
-                throw new InvalidOperationException($"cannot listen on {address}: connections kept arriving while it opened ({ListenAttempts} attempts): {e.Message}", e);
-            }
+            listener = ListenerStart.Start(
+                [address.Prefix("healthz"), address.Prefix("readyz")],
+                (attempt, e) => logger.LogWarning(
+                    "A connection arrived while {Address} was opening ({Error}); opening it again, attempt {Attempt} of {Attempts}", address, e.Message, attempt, ListenerStart.Attempts),
+                start);
         }
+        catch (Exception e) when (e is HttpListenerException or ListenerRaceException)
+        {
+            throw new InvalidOperationException($"cannot listen on {address}: {e.Message}", e);
+        }
+
+        logger.LogInformation("Serving /healthz, /readyz and /metrics on {Address}", address);
     }
 
     public override Task StartAsync(CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
+using BlueGreenOperator.Hosting;
 
 namespace BlueGreenOperator.Plugin.Dashboard;
 
@@ -42,7 +43,7 @@ internal sealed class DashboardServer(ClusterMirror mirror, Func<string, string,
         ["/app.css"] = ("app.css", "text/css; charset=utf-8"),
     };
 
-    private readonly HttpListener listener = new();
+    private HttpListener listener = new();
     private readonly List<Channel<string>> clients = [];
 
     public Uri? Url { get; private set; }
@@ -54,11 +55,10 @@ internal sealed class DashboardServer(ClusterMirror mirror, Func<string, string,
         {
             var chosen = port == 0 ? FreePort(address) : port;
             var host = address.Equals(IPAddress.Any) ? "+" : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
-            listener.Prefixes.Clear();
-            listener.Prefixes.Add($"http://{host}:{chosen}/");
             try
             {
-                listener.Start();
+                // A failed start closes its listener for good: each attempt starts a new one.
+                listener = ListenerStart.Start([$"http://{host}:{chosen}/"]);
                 var shown = host == "+" ? "127.0.0.1" : host;
                 Url = new Uri($"http://{shown}:{chosen}/");
                 return;
@@ -67,7 +67,7 @@ internal sealed class DashboardServer(ClusterMirror mirror, Func<string, string,
             {
                 // Another process took the free port between the probe and the bind: probe again.
             }
-            catch (HttpListenerException e)
+            catch (Exception e) when (e is HttpListenerException or ListenerRaceException)
             {
                 throw new CommandFailure(ExitCode.ClusterError, $"cannot listen on {address}:{chosen}: {e.Message}");
             }

@@ -153,7 +153,7 @@ internal sealed class ProbeServerTests
         var listen = server.Listen;
 
         listen.Should().Throw<InvalidOperationException>().Which.Message.Should().StartWith($"cannot listen on {address}: connections kept arriving");
-        attempts.Should().Be(ProbeServer.ListenAttempts);
+        attempts.Should().Be(ListenerStart.Attempts);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
