@@ -79,7 +79,10 @@ public sealed class GateTests
         TestContext.Out.WriteLine("v1 warm-up: " + string.Join("; ", warmup.Pods!.Select(p => $"{p.Name} {p.Requests} requests, first {p.FirstLatencyMs} ms, last {p.LastLatencyMs} ms")));
         warmup.PodCount.Should().Be(3);
         warmup.Pods.Should().HaveCount(3).And.OnlyContain(p => p.Requests == 4 && p.Failed == 0);
-        warmup.Pods.Should().OnlyContain(p => p.FirstLatencyMs >= 2000 && p.LastLatencyMs < p.FirstLatencyMs, "the first request met the cold start, the last did not");
+        warmup.Pods.Should().OnlyContain(p => p.LastLatencyMs < 1000, "each warm-up ended on a warm answer");
+        // Who paid the cold start: the status holds the last warm-up run, and a run that started while a pod was still
+        // unready starts again once it is ready, so its pods already warm answer its first request warm. The model
+        // server counts every cold answer, and a smoke test (latency bound 1 s) cannot have been one of them.
         first.Status.SmokeTests.Should().OnlyContain(r => r.Passed);
         foreach (var pod in await PodsAsync(rollout, "blue"))
             (await ScrapeAsync(pod, "model_cold_start_requests_total")).Should().Be(3, "the warm-up paid the whole cold start of {0}", pod.Metadata.Name);
