@@ -393,12 +393,26 @@ internal sealed class ModelRollout : IAsyncDisposable
                     ["name"] = "input-0", ["shape"] = new JsonArray(1, 4), ["datatype"] = "FP32", ["data"] = new JsonArray(5.1, 3.5, 1.4, 0.2),
                 }),
             };
-            using var response = await Http.PostAsJsonAsync($"http://{address}:8080/v2/models/iris/infer", request);
+            HttpResponseMessage response;
+            try
+            {
+                response = await Http.PostAsJsonAsync($"http://{address}:8080/v2/models/iris/infer", request);
+            }
+            catch (HttpRequestException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            {
+                // A pod that has stopped listening serves no one; the Endpoints still list it until the endpoints
+                // controller catches up with its removal (right after a switch back, the scaled-down colour's pods).
+                continue;
+            }
+
+            using var _ = response;
             response.EnsureSuccessStatusCode();
             var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
             versions.Add(body["model_version"]!.GetValue<string>());
         }
 
+        if (addresses.Count > 0 && versions.Count == 0)
+            throw new InvalidOperationException($"none of the {addresses.Count} pods behind Service {ServiceName} accepted a connection");
         return versions;
     }
 
