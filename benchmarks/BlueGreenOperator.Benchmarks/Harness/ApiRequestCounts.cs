@@ -8,9 +8,7 @@ namespace BlueGreenOperator.Benchmarks.Harness;
 /// </summary>
 internal sealed record ApiRequestCounts(IReadOnlyDictionary<string, long> ByResource)
 {
-    public IReadOnlyDictionary<string, long> ByVerb => ByResource
-        .GroupBy(p => p.Key[..p.Key.IndexOf(' ', StringComparison.Ordinal)], StringComparer.Ordinal)
-        .ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, long> ByVerb => OperatorProcess.ByVerb(ByResource);
 
     public long Writes => OperatorProcess.Writes(ByVerb);
 

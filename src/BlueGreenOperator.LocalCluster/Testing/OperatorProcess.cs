@@ -217,23 +217,32 @@ public sealed partial class OperatorProcess : IAsyncDisposable
 
     /// <summary>The operator's own API requests so far, by HTTP verb, read from its Prometheus endpoint.</summary>
     public async Task<IReadOnlyDictionary<string, long>> ApiRequestsAsync(CancellationToken cancellationToken = default) =>
-        Sum(await ApiRequestsByResourceAsync(cancellationToken), key => key[..key.IndexOf(' ', StringComparison.Ordinal)]);
+        ByVerb(await ApiRequestsByResourceAsync(cancellationToken));
 
     /// <summary>The operator's API requests so far, by <c>VERB resource</c> (<c>PUT bluegreendeployments/status</c>).</summary>
     public async Task<IReadOnlyDictionary<string, long>> ApiRequestsByResourceAsync(CancellationToken cancellationToken = default)
     {
         var text = await Http.GetStringAsync(Endpoint("/metrics"), cancellationToken);
-        var lines = ApiRequestLine().Matches(text).Select(match => (
-            Key: $"{match.Groups["verb"].Value} {match.Groups["resource"].Value}",
-            Value: (long)double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture)));
-        return Sum(lines.ToDictionary(line => line.Key, line => line.Value), key => key);
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (Match match in ApiRequestLine().Matches(text))
+        {
+            var key = $"{match.Groups["verb"].Value} {match.Groups["resource"].Value}";
+            counts[key] = counts.GetValueOrDefault(key) + (long)double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
+        }
+
+        return counts;
     }
 
-    static SortedDictionary<string, long> Sum(IReadOnlyDictionary<string, long> counts, Func<string, string> group)
+    /// <summary>Counts by <c>VERB resource</c> summed by verb.</summary>
+    public static IReadOnlyDictionary<string, long> ByVerb(IReadOnlyDictionary<string, long> byResource)
     {
         var sums = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (key, value) in counts)
-            sums[group(key)] = sums.GetValueOrDefault(group(key)) + value;
+        foreach (var (key, value) in byResource)
+        {
+            var verb = key[..key.IndexOf(' ', StringComparison.Ordinal)];
+            sums[verb] = sums.GetValueOrDefault(verb) + value;
+        }
+
         return sums;
     }
 
