@@ -22,6 +22,8 @@ if ! bash hack/publish.sh >/dev/null; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+# The end-to-end tests run that natively compiled operator, the program the image ships.
+export BLUEGREEN_OPERATOR_PROGRAM="$PWD/artifacts/publish/bluegreen-operator"
 
 status=0
 for project in tests/*/*.csproj; do

@@ -19,6 +19,7 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
     {
         StartedAt = DateTime.UtcNow,
         Settings = settings,
+        OperatorProgram = outputs.OperatorProgram,
         MachineBefore = MachineState.Now(),
     };
 
@@ -31,7 +32,7 @@ internal sealed class BenchmarkRun(RunSettings settings, BuildOutputs outputs, I
             await using var cluster = await BenchmarkCluster.StartAsync(outputs, logger, cancellationToken);
             Report.ClusterStartSeconds = Math.Round((RunClock.Now - started).TotalSeconds, 1);
             var space = new BenchmarkNamespace(cluster.Client, cluster.Namespace, logger);
-            var launch = new OperatorLaunch(outputs.OperatorDll, cluster.KubeconfigPath, cluster.Namespace)
+            var launch = new OperatorLaunch(outputs.OperatorProgram, cluster.KubeconfigPath, cluster.Namespace)
             {
                 Workers = settings.Workers,
                 Logging = OperatorLogging.WarningsOnly,

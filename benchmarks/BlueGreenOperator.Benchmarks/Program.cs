@@ -16,6 +16,8 @@ const string Usage = """
       --rollbacks N  rollback actions during Stabilizing (default 3)
       --workers N    the operator's reconcile workers (default 16, the operator's default)
       --stages LIST  comma-separated, in this order: switch,rollback,baseline,fleet,converged,restart (default all; idle always runs)
+      --operator P   the operator program to measure (default the natively compiled one `bash hack/publish.sh` writes,
+                     artifacts/publish/bluegreen-operator; a build's bluegreen-operator.dll runs on the dotnet host)
       --out FILE     where to write the JSON report (default artifacts/benchmarks/benchmark-<UTC time>.json)
     """;
 
@@ -60,6 +62,8 @@ catch (FormatException e)
 }
 
 var outputs = BuildOutputs.FromAssembly();
+if (Option("--operator") is { } program)
+    outputs = outputs with { OperatorProgram = Path.GetFullPath(program) };
 if (outputs.Missing() is { } missing)
 {
     Console.Error.WriteLine(missing);

@@ -5,7 +5,12 @@ namespace BlueGreenOperator.EndToEnd.Tests;
 /// <summary>Where the build put the programs these tests run as real processes.</summary>
 internal static class BuildOutputs
 {
-    public static string OperatorDll => Path.GetFullPath(Metadata("OperatorDll"));
+    /// <summary>
+    /// The operator these tests run: the shipped, natively compiled program when <c>BLUEGREEN_OPERATOR_PROGRAM</c> names
+    /// it (the test command publishes it and sets this), else the build's own assembly.
+    /// </summary>
+    public static string OperatorProgram =>
+        Path.GetFullPath(Environment.GetEnvironmentVariable("BLUEGREEN_OPERATOR_PROGRAM") is { Length: > 0 } program ? program : Metadata("OperatorDll"));
 
     public static string ModelServerDll => Path.GetFullPath(Metadata("ModelServerDll"));
 

@@ -24,7 +24,7 @@ public sealed class EndToEndCluster
         var options = new LocalClusterOptions { ModelServerDll = BuildOutputs.ModelServerDll };
         if (SharedCluster.UnavailableReason(options) is { } reason)
             Assert.Fail($"The end-to-end tests need the local control plane: {reason}");
-        File.Exists(BuildOutputs.OperatorDll).Should().BeTrue($"the operator must be built at {BuildOutputs.OperatorDll}");
+        File.Exists(BuildOutputs.OperatorProgram).Should().BeTrue($"the operator must be built at {BuildOutputs.OperatorProgram}");
         File.Exists(BuildOutputs.ModelServerDll).Should().BeTrue($"the model server must be built at {BuildOutputs.ModelServerDll}");
 
         var directory = Path.Combine(Path.GetTempPath(), $"bluegreen-e2e-{Environment.ProcessId}");

@@ -20,7 +20,7 @@ internal static class EndToEndOperator
             string? kubeconfig = null,
             IReadOnlyDictionary<string, string>? environment = null) =>
             await OperatorProcess.StartAsync(
-                new OperatorLaunch(BuildOutputs.OperatorDll, kubeconfig ?? (await Shipping.ChartIdentity.ForAsync(watchNamespace)).Kubeconfig.Path, watchNamespace)
+                new OperatorLaunch(BuildOutputs.OperatorProgram, kubeconfig ?? (await Shipping.ChartIdentity.ForAsync(watchNamespace)).Kubeconfig.Path, watchNamespace)
                 {
                     LeaderElection = leaderElection,
                     Identity = identity,

@@ -10,6 +10,9 @@ internal sealed record BenchmarkReport
 
     public required RunSettings Settings { get; init; }
 
+    /// <summary>The operator program measured: the natively compiled one that ships, or a build's assembly.</summary>
+    public required string OperatorProgram { get; init; }
+
     public required MachineState MachineBefore { get; init; }
 
     public MachineState? MachineAfter { get; set; }

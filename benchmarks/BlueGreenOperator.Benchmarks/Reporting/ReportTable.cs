@@ -89,6 +89,7 @@ internal static class ReportTable
         var header = new[] { "measure", "median", "p95", "n", "unit", "detail" };
         var widths = Enumerable.Range(0, header.Length).Select(i => rows.Append(header).Max(row => row[i].Length)).ToArray();
         var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"operator:       {report.OperatorProgram}");
         text.AppendLine(CultureInfo.InvariantCulture, $"machine before: {report.MachineBefore.Describe()}");
         if (report.MachineAfter is { } after)
             text.AppendLine(CultureInfo.InvariantCulture, $"machine after:  {after.Describe()}");

@@ -16,10 +16,11 @@ public enum OperatorLogging
 }
 
 /// <summary>
-/// How to start the operator: its build output, whom it authenticates as and the namespace it watches; the rest as a
+/// How to start the operator: its program (the natively compiled executable that ships, or a build's assembly, run by
+/// the dotnet host), whom it authenticates as and the namespace it watches; the rest as a
 /// Helm release would set it, with short leader election timings so that a test sees a hand-over within seconds.
 /// </summary>
-public sealed record OperatorLaunch(string OperatorDll, string Kubeconfig, string WatchNamespace)
+public sealed record OperatorLaunch(string Program, string Kubeconfig, string WatchNamespace)
 {
     public int Workers { get; init; } = 16;
 
@@ -82,12 +83,12 @@ public sealed partial class OperatorProcess : IAsyncDisposable
     {
         var port = FreeLoopbackPort();
         var identity = launch.Identity ?? $"operator-{port.ToString(CultureInfo.InvariantCulture)}";
-        var start = new ProcessStartInfo(DotnetHost.Path, [launch.OperatorDll])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = launch.Program.EndsWith(".dll", StringComparison.Ordinal)
+            ? new ProcessStartInfo(DotnetHost.Path, [launch.Program])
+            : new ProcessStartInfo(launch.Program);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         start.Environment["Operator__Listen"] = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         start.Environment["Operator__Kubeconfig"] = launch.Kubeconfig;
         start.Environment["Operator__WatchNamespaces"] = launch.WatchNamespace;

@@ -106,6 +106,18 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
     }
 
     /// <summary>
+    /// One field of a Kubernetes model as JSON, written through the model's declared types: a field's runtime type
+    /// (a <c>List</c>, a <c>Dictionary</c>) has no JSON contract of its own in the natively compiled operator.
+    /// </summary>
+    static JsonNode? FieldOf(object model, string field)
+    {
+        var json = JsonNode.Parse(KubernetesJson.Serialize(model))!.AsObject();
+        var value = json[field];
+        json.Remove(field);
+        return value;
+    }
+
+    /// <summary>
     /// A strategic merge patch that replaces the pod template whole (so fields added by hand go too), sets size and
     /// our labels, and only applies to the version the decision saw.
     /// </summary>
@@ -118,12 +130,12 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
             ["metadata"] = new JsonObject
             {
                 ["resourceVersion"] = resourceVersion,
-                ["labels"] = JsonNode.Parse(KubernetesJson.Serialize(desired.Metadata.Labels)),
+                ["labels"] = FieldOf(desired.Metadata, "labels"),
                 ["annotations"] = new JsonObject
                 {
                     [WellKnown.StandbyPlacementAnnotation] = desired.Metadata.Annotations?.TryGetValue(WellKnown.StandbyPlacementAnnotation, out var placed) == true ? placed : null,
                 },
-                ["ownerReferences"] = JsonNode.Parse(KubernetesJson.Serialize(desired.Metadata.OwnerReferences)),
+                ["ownerReferences"] = FieldOf(desired.Metadata, "ownerReferences"),
             },
             ["spec"] = new JsonObject
             {
@@ -235,7 +247,7 @@ internal sealed class ClusterAccess(IKubernetes client, ClusterCaches caches, Ti
                 ["spec"] = new JsonObject
                 {
                     ["selector"] = selector,
-                    ["ports"] = JsonNode.Parse(KubernetesJson.Serialize(desired.Spec.Ports)),
+                    ["ports"] = FieldOf(desired.Spec, "ports"),
                 },
             };
             written = await Guard($"Service {name}", () => client.CoreV1.PatchNamespacedServiceAsync(

@@ -267,7 +267,7 @@ internal sealed class Informer<T>(
         }
     }
 
-    private void Apply(WatchEventType type, Decoded<T> item)
+    private void Apply(WatchChange type, Decoded<T> item)
     {
         Volatile.Write(ref delivered, 1);
         if (health.FailingSince is not null)
@@ -276,8 +276,8 @@ internal sealed class Informer<T>(
         }
         switch (type)
         {
-            case WatchEventType.Added:
-            case WatchEventType.Modified:
+            case WatchChange.Added:
+            case WatchChange.Modified:
                 lock (dispatch)
                 {
                     if (item.Object is { } value)
@@ -291,7 +291,7 @@ internal sealed class Informer<T>(
                 }
 
                 break;
-            case WatchEventType.Deleted:
+            case WatchChange.Deleted:
                 lock (dispatch)
                 {
                     // A deletion always applies, whether or not the last version decoded.
@@ -307,7 +307,7 @@ internal sealed class Informer<T>(
                 }
 
                 break;
-            case WatchEventType.Bookmark:
+            case WatchChange.Bookmark:
                 // A bookmark carries only a newer resourceVersion to resume from.
                 break;
             default:

@@ -86,7 +86,7 @@ internal static class KubernetesListWatch
         return new ListPage<T>(items, ObjectDecoder.Text(metadata, "resourceVersion") ?? string.Empty, ObjectDecoder.Text(metadata, "continue") is { Length: > 0 } next ? next : null);
     }
 
-    private static async IAsyncEnumerable<(WatchEventType Type, Decoded<T> Item)> WatchAsync<T>(
+    private static async IAsyncEnumerable<(WatchChange Type, Decoded<T> Item)> WatchAsync<T>(
         Kubernetes client, string path, string? labelSelector, string resourceVersion, [EnumeratorCancellation] CancellationToken ct)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
@@ -110,7 +110,7 @@ internal static class KubernetesListWatch
         }
     }
 
-    private static (WatchEventType, Decoded<T>) ReadEvent<T>(string line)
+    private static (WatchChange, Decoded<T>) ReadEvent<T>(string line)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         JsonDocument document;
@@ -131,14 +131,14 @@ internal static class KubernetesListWatch
             switch (type)
             {
                 case "ADDED":
-                    return (WatchEventType.Added, ObjectDecoder.Decode<T>(item));
+                    return (WatchChange.Added, ObjectDecoder.Decode<T>(item));
                 case "MODIFIED":
-                    return (WatchEventType.Modified, ObjectDecoder.Decode<T>(item));
+                    return (WatchChange.Modified, ObjectDecoder.Decode<T>(item));
                 case "DELETED":
-                    return (WatchEventType.Deleted, ObjectDecoder.Decode<T>(item));
+                    return (WatchChange.Deleted, ObjectDecoder.Decode<T>(item));
                 case "BOOKMARK":
                     // A bookmark carries only a resourceVersion; it is never decoded.
-                    return (WatchEventType.Bookmark, new Decoded<T>(ObjectDecoder.IdentityOf(item), null, null));
+                    return (WatchChange.Bookmark, new Decoded<T>(ObjectDecoder.IdentityOf(item), null, null));
                 case "ERROR":
                     var status = item.ValueKind == JsonValueKind.Object ? TryStatus(item.GetRawText()) : null;
                     var error = status is null ? new KubernetesException(item.ValueKind == JsonValueKind.Undefined ? "watch error" : item.GetRawText()) : new KubernetesException(status);

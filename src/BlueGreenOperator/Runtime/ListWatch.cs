@@ -42,12 +42,21 @@ internal sealed record UndecodableObject(
 internal sealed record ListPage<T>(IReadOnlyList<Decoded<T>> Items, string ResourceVersion, string? Continue)
     where T : class;
 
+/// <summary>What a watch event says happened to its object; a bookmark only moves the resourceVersion on.</summary>
+internal enum WatchChange
+{
+    Added,
+    Modified,
+    Deleted,
+    Bookmark,
+}
+
 /// <summary>How an informer lists and watches one kind of object in one scope (a namespace or all of them).</summary>
 /// <param name="List">Lists one page: from the start when the continue token is null.</param>
 /// <param name="Watch">Streams changes after a resourceVersion, with bookmarks; ends when the server closes the watch and throws on a watch error.</param>
 internal sealed record ListWatch<T>(
     Func<string?, CancellationToken, Task<ListPage<T>>> List,
-    Func<string, CancellationToken, IAsyncEnumerable<(WatchEventType Type, Decoded<T> Item)>> Watch)
+    Func<string, CancellationToken, IAsyncEnumerable<(WatchChange Type, Decoded<T> Item)>> Watch)
     where T : class, IKubernetesObject<V1ObjectMeta>;
 
 /// <summary>A watch that the server ended with an error status (410 Gone among them) or an unreadable event.</summary>

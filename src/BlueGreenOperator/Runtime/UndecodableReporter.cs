@@ -117,8 +117,8 @@ internal sealed class UndecodableReporter(IKubernetes client, ApiResource resour
             conditions.Add(condition.Node.DeepClone());
         }
 
-        conditions.Add(Condition(Degraded, "True", message, undecodable.Generation, now, existing));
-        conditions.Add(Condition(Progressing, "False", message, undecodable.Generation, now, existing));
+        conditions.Add((JsonNode)Condition(Degraded, "True", message, undecodable.Generation, now, existing));
+        conditions.Add((JsonNode)Condition(Progressing, "False", message, undecodable.Generation, now, existing));
         var status = new JsonObject
         {
             ["phase"] = Degraded,

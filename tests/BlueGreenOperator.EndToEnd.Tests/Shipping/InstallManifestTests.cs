@@ -44,7 +44,7 @@ public sealed class InstallManifestTests
             var identity = await ServiceAccountKubeconfig.WriteAsync(Admin, SystemNamespace, "bluegreen-operator", Scratch);
             await using var rollout = await ModelRollout.StartAsync(startOperator: false);
             rollout.Operator = await OperatorProcess.StartAsync(
-                new OperatorLaunch(BuildOutputs.OperatorDll, identity.Path, WatchNamespace: "")
+                new OperatorLaunch(BuildOutputs.OperatorProgram, identity.Path, WatchNamespace: "")
                 {
                     LeaderElection = true,
                     LeaseName = "bluegreen-operator-leader",

@@ -10,11 +10,16 @@ internal sealed partial class DockerfileTests
     private static Stage Final => Stages[^1];
 
     [Test]
-    public void Should_build_in_the_sdk_and_run_on_the_dotnet_runtime()
+    public void Should_build_in_the_sdk_and_run_natively_without_a_dotnet_runtime()
     {
         Stages.Should().HaveCount(2);
         Stages[0].BaseImage.Should().Be("mcr.microsoft.com/dotnet/sdk:10.0");
-        Final.BaseImage.Should().Be("mcr.microsoft.com/dotnet/runtime:10.0", "the operator loads no web framework");
+        Final.BaseImage.Should().Be("mcr.microsoft.com/dotnet/runtime-deps:10.0", "the operator is compiled ahead of time to one native program");
+        Stages[0].Instructions.Single(i => i.Arguments.StartsWith("dotnet publish", StringComparison.Ordinal)).Arguments
+            .Should().Contain("-p:Native=true").And.Contain("-r linux-x64");
+        Stages[0].Instructions.Should().Contain(i => i.Keyword == "RUN" && i.Arguments.Contains("apt-get install", StringComparison.Ordinal)
+            && i.Arguments.Contains(" clang ", StringComparison.Ordinal) && i.Arguments.Contains(" zlib1g-dev ", StringComparison.Ordinal),
+            "the native compiler links with clang and zlib");
     }
 
     [Test]
@@ -37,7 +42,7 @@ internal sealed partial class DockerfileTests
     [Test]
     public void Should_start_the_published_operator_and_expose_its_port()
     {
-        Final.Instructions.Single(i => i.Keyword == "ENTRYPOINT").Arguments.Should().Be("""["dotnet", "/app/bluegreen-operator.dll"]""");
+        Final.Instructions.Single(i => i.Keyword == "ENTRYPOINT").Arguments.Should().Be("""["/app/bluegreen-operator"]""");
         Final.Instructions.Single(i => i.Keyword == "EXPOSE").Arguments.Should().Be("8080");
         Final.Instructions.Single(i => i.Keyword == "ENV").Arguments.Should().Contain("Operator__Listen=http://0.0.0.0:8080").And.Contain("DOTNET_gcServer=0");
     }

@@ -72,17 +72,17 @@ public sealed class ControllerTests
 
         var green = Owned("fraud-green", ownerName: "fraud");
         green.Metadata.Generation = 3;
-        watch.Send(WatchEventType.Added, green);
+        watch.Send(WatchChange.Added, green);
         (await reconciler.NextKey()).Should().Be(new ObjectKey("ml", "fraud"));
 
         // Same generation, new status: readiness progress must still wake the owner.
         var ready = Owned("fraud-green", ownerName: "fraud", resourceVersion: "8");
         ready.Metadata.Generation = 3;
         ready.Status = new V1DeploymentStatus { AvailableReplicas = 3 };
-        watch.Send(WatchEventType.Modified, ready);
+        watch.Send(WatchChange.Modified, ready);
         (await reconciler.NextKey()).Should().Be(new ObjectKey("ml", "fraud"));
 
-        watch.Send(WatchEventType.Deleted, ready);
+        watch.Send(WatchChange.Deleted, ready);
         (await reconciler.NextKey()).Should().Be(new ObjectKey("ml", "fraud"));
     }
 

@@ -64,9 +64,9 @@ public sealed class InformerTests
         await NextEvents(2);
         var watch = await api.NextWatchAsync();
 
-        watch.Send(WatchEventType.Added, Obj("c", "11"));
-        watch.Send(WatchEventType.Modified, Obj("a", "12"));
-        watch.Send(WatchEventType.Deleted, Obj("b", "13"));
+        watch.Send(WatchChange.Added, Obj("c", "11"));
+        watch.Send(WatchChange.Modified, Obj("a", "12"));
+        watch.Send(WatchChange.Deleted, Obj("b", "13"));
 
         (await NextEvents(3)).Should().Equal(
             [(InformerEventType.Added, "c", "11"), (InformerEventType.Modified, "a", "12"), (InformerEventType.Deleted, "b", "13")]);
@@ -83,7 +83,7 @@ public sealed class InformerTests
         await NextEvents(1);
         var watch = await api.NextWatchAsync();
 
-        watch.Send(WatchEventType.Bookmark, new V1ConfigMap { Metadata = new V1ObjectMeta { ResourceVersion = "20" } });
+        watch.Send(WatchChange.Bookmark, new V1ConfigMap { Metadata = new V1ObjectMeta { ResourceVersion = "20" } });
         watch.Close();
 
         (await api.NextWatchAsync()).ResourceVersion.Should().Be("20");
@@ -176,8 +176,8 @@ public sealed class InformerTests
         await NextEvents(2);
         var watch = await api.NextWatchAsync();
 
-        watch.Send(WatchEventType.Modified, ScriptedListWatch<V1ConfigMap>.Undecodable("a", "11"));
-        watch.Send(WatchEventType.Modified, Obj("b", "12"));
+        watch.Send(WatchChange.Modified, ScriptedListWatch<V1ConfigMap>.Undecodable("a", "11"));
+        watch.Send(WatchChange.Modified, Obj("b", "12"));
 
         (await NextEvents(2)).Should().Equal([(InformerEventType.Deleted, "a", "1"), (InformerEventType.Modified, "b", "12")]);
         informer.TryGet(new ObjectKey("ml", "a"), out _).Should().BeFalse("its key must reconcile as absent, touching nothing");
@@ -233,10 +233,10 @@ public sealed class InformerTests
         await NextEvents(2);
         var watch = await api.NextWatchAsync();
 
-        watch.Send(WatchEventType.Modified, Obj("a", "99"));
-        watch.Send(WatchEventType.Modified, Obj("a", "100"));
-        watch.Send(WatchEventType.Deleted, Obj("b", "50"));
-        watch.Send(WatchEventType.Modified, Obj("a", "101"));
+        watch.Send(WatchChange.Modified, Obj("a", "99"));
+        watch.Send(WatchChange.Modified, Obj("a", "100"));
+        watch.Send(WatchChange.Deleted, Obj("b", "50"));
+        watch.Send(WatchChange.Modified, Obj("a", "101"));
 
         (await NextEvents(2)).Should().Equal([(InformerEventType.Deleted, "b", "50"), (InformerEventType.Modified, "a", "101")]);
         informer.TryGet(new ObjectKey("ml", "a"), out var a).Should().BeTrue();
@@ -307,7 +307,7 @@ public sealed class InformerTests
         Start(new InformerOptions<V1ConfigMap> { Transform = Label });
         (await events.Reader.ReadAsync().AsTask().WaitAsync(Wait)).Object.Metadata.Labels.Should().ContainKey("seen");
         var watch = await api.NextWatchAsync();
-        watch.Send(WatchEventType.Added, Obj("b", "11"));
+        watch.Send(WatchChange.Added, Obj("b", "11"));
         informer.Upsert(Obj("c", "12"));
         await Loopback.Until(() => informer.List().Count == 3);
 

@@ -58,7 +58,7 @@ public sealed class KubernetesListWatchTests
         listed.Continue.Should().BeNull();
         listed.Items.Should().ContainSingle().Which.Object!.Spec!.Replicas.Should().Be(3);
 
-        var seen = new List<(WatchEventType, string?, int?)>();
+        var seen = new List<(WatchChange, string?, int?)>();
         var act = async () =>
         {
             await foreach (var (type, item) in source.Watch("100", CancellationToken.None))
@@ -68,7 +68,7 @@ public sealed class KubernetesListWatchTests
         };
 
         (await act.Should().ThrowAsync<WatchFailedException>()).Which.IsGone.Should().BeTrue();
-        seen.Should().Equal([(WatchEventType.Modified, "101", 5), (WatchEventType.Bookmark, "102", null)]);
+        seen.Should().Equal([(WatchChange.Modified, "101", 5), (WatchChange.Bookmark, "102", null)]);
         var watch = Requests.Single(r => r.Query.Contains("watch=true", StringComparison.Ordinal));
         watch.AbsolutePath.Should().Be(ResourcesPath);
         watch.Query.Should().Contain("resourceVersion=100").And.Contain("allowWatchBookmarks=true").And.Contain("timeoutSeconds=");
@@ -80,14 +80,14 @@ public sealed class KubernetesListWatchTests
         var source = KubernetesListWatch.Deployments(client, "ml", "app.kubernetes.io/managed-by=bluegreen-operator");
 
         var listed = await source.List(null, CancellationToken.None);
-        var events = new List<(WatchEventType, string)>();
+        var events = new List<(WatchChange, string)>();
         await foreach (var (type, item) in source.Watch(listed.ResourceVersion, CancellationToken.None))
         {
             events.Add((type, item.Object!.Metadata.Name));
         }
 
         listed.Items.Select(d => d.Object!.Metadata.Name).Should().Equal("fraud-blue");
-        events.Should().Equal([(WatchEventType.Deleted, "fraud-blue")], "a watch the server closes cleanly just ends");
+        events.Should().Equal([(WatchChange.Deleted, "fraud-blue")], "a watch the server closes cleanly just ends");
         Requests.Should().HaveCount(2).And.OnlyContain(r =>
             r.AbsolutePath == DeploymentsPath
             && Uri.UnescapeDataString(r.Query).Contains("labelSelector=app.kubernetes.io/managed-by=bluegreen-operator", StringComparison.Ordinal));
@@ -148,17 +148,17 @@ public sealed class KubernetesListWatchTests
     {
         var source = KubernetesListWatch.CustomResources<BlueGreenDeployment>(client, "bluegreen.dev", "v1alpha1", "bluegreendeployments", "malformed");
 
-        var events = new List<(WatchEventType, string, bool)>();
+        var events = new List<(WatchChange, string, bool)>();
         await foreach (var (type, item) in source.Watch("900", CancellationToken.None))
         {
             events.Add((type, item.Identity.Key.Name, item.Object is not null));
         }
 
         events.Should().Equal(
-            (WatchEventType.Added, "good", true),
-            (WatchEventType.Modified, "good", false),
-            (WatchEventType.Deleted, "good", false),
-            (WatchEventType.Added, "after", true));
+            (WatchChange.Added, "good", true),
+            (WatchChange.Modified, "good", false),
+            (WatchChange.Deleted, "good", false),
+            (WatchChange.Added, "after", true));
     }
 
     private async Task ServeAsync()

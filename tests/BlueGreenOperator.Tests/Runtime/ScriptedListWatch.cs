@@ -71,7 +71,7 @@ internal sealed class ScriptedListWatch<T>
         return next(continueToken);
     }
 
-    private async IAsyncEnumerable<(WatchEventType Type, Decoded<T> Item)> Watch(string resourceVersion, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<(WatchChange Type, Decoded<T> Item)> Watch(string resourceVersion, [EnumeratorCancellation] CancellationToken ct)
     {
         var watch = new OpenWatch(resourceVersion);
         opened.Writer.TryWrite(watch);
@@ -85,11 +85,11 @@ internal sealed class ScriptedListWatch<T>
     {
         public string ResourceVersion => resourceVersion;
 
-        public Channel<Func<(WatchEventType, Decoded<T>)>> Steps { get; } = Channel.CreateUnbounded<Func<(WatchEventType, Decoded<T>)>>();
+        public Channel<Func<(WatchChange, Decoded<T>)>> Steps { get; } = Channel.CreateUnbounded<Func<(WatchChange, Decoded<T>)>>();
 
-        public void Send(WatchEventType type, T item) => Steps.Writer.TryWrite(() => (type, Decoded(item)));
+        public void Send(WatchChange type, T item) => Steps.Writer.TryWrite(() => (type, Decoded(item)));
 
-        public void Send(WatchEventType type, Decoded<T> item) => Steps.Writer.TryWrite(() => (type, item));
+        public void Send(WatchChange type, Decoded<T> item) => Steps.Writer.TryWrite(() => (type, item));
 
         public void Fail(Exception error) => Steps.Writer.TryWrite(() => throw error);
 

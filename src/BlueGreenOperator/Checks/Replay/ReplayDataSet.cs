@@ -81,7 +81,7 @@ public static class ReplayDataSet
             var expected = isWrapped && root.TryGetProperty("expected", out var outputs)
                 ? Expected(outputs, number, source)
                 : null;
-            return new ReplayLine(number, JsonSerializer.SerializeToUtf8Bytes(request), expected);
+            return new ReplayLine(number, Encoding.UTF8.GetBytes(request.GetRawText()), expected);
         }
     }
 
