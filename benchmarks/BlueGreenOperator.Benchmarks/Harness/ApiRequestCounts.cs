@@ -12,7 +12,8 @@ internal sealed record ApiRequestCounts(IReadOnlyDictionary<string, long> ByReso
 
     public long Writes => OperatorProcess.Writes(ByVerb);
 
-    public long Gets => ByVerb.GetValueOrDefault("GET");
+    /// <summary>Reads: GETs and the GETs that open a watch (the counter's <c>WATCH</c>).</summary>
+    public long Gets => ByVerb.GetValueOrDefault("GET") + ByVerb.GetValueOrDefault("WATCH");
 
     public long Total => ByResource.Values.Sum();
 

@@ -61,10 +61,28 @@ public sealed class PodNetwork(ClusterState state)
             await File.WriteAllTextAsync(Path.Combine(ClaimDirectory, ClusterState.PrefixFor(index)), clusterDirectory, cancellationToken);
             await HostCommand.RunCheckedAsync(Ip, ["addr", "add", ClusterState.BridgeCidrFor(index), "dev", bridge], cancellationToken);
             await HostCommand.RunCheckedAsync(Ip, ["link", "set", bridge, "up"], cancellationToken);
+            await MakeRoomForNeighboursAsync(cancellationToken);
             return index;
         }
 
         throw new InvalidOperationException("No free network index for a local cluster bridge (all 250 are in use)");
+    }
+
+    /// <summary>
+    /// Raises (never lowers) the host's neighbour table limits so that every pod of a full subnet keeps its ARP entry
+    /// on the bridge. Linux's defaults (soft 512, hard 1,024 entries for the whole host) dropped the entries of pods
+    /// past about 600: the kernel logged "neighbor table overflow" and their readiness probes timed out.
+    /// </summary>
+    static async Task MakeRoomForNeighboursAsync(CancellationToken cancellationToken)
+    {
+        var wanted = new[] { ("gc_thresh1", ClusterState.PodSubnetHosts), ("gc_thresh2", 2 * ClusterState.PodSubnetHosts), ("gc_thresh3", 4 * ClusterState.PodSubnetHosts) };
+        foreach (var (name, least) in wanted.Reverse())
+        {
+            var path = $"/proc/sys/net/ipv4/neigh/default/{name}";
+            if (int.TryParse((await File.ReadAllTextAsync(path, cancellationToken)).Trim(), CultureInfo.InvariantCulture, out var current) && current >= least)
+                continue;
+            await File.WriteAllTextAsync(path, least.ToString(CultureInfo.InvariantCulture), cancellationToken);
+        }
     }
 
     public static string NamespaceFor(string prefix, string podUid) => $"{prefix}-{podUid.Replace("-", "", StringComparison.Ordinal)[..12]}";

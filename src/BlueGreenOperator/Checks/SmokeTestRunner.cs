@@ -246,9 +246,12 @@ public sealed class SmokeTestRunner(
             var reason = await attempt(target, deadline.Token);
             return (reason, clock.ElapsedMilliseconds);
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
         {
-            return ($"timed out after {seconds} s{On(target.Value)}", clock.ElapsedMilliseconds);
+            // The client's connect timeout cancels too, long before the attempt's own deadline.
+            return (deadline.IsCancellationRequested || ex.InnerException is not TimeoutException
+                ? $"timed out after {seconds} s{On(target.Value)}"
+                : $"no connection within the connect timeout{On(target.Value)}", clock.ElapsedMilliseconds);
         }
         catch (ProbeFailedException ex)
         {

@@ -74,6 +74,19 @@ public sealed class ClusterLifecycleTests
         }
     }
 
+    [TestCase("gc_thresh1", 1)]
+    [TestCase("gc_thresh2", 2)]
+    [TestCase("gc_thresh3", 4)]
+    public void Should_give_the_host_neighbour_table_room_for_every_pod_of_a_full_subnet(string threshold, int subnets)
+    {
+        SharedCluster.Current.State.Prefix.Should().NotBeEmpty("a cluster has started");
+
+        var value = int.Parse(File.ReadAllText($"/proc/sys/net/ipv4/neigh/default/{threshold}").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+        value.Should().BeGreaterThanOrEqualTo(subnets * ClusterState.PodSubnetHosts,
+            "with Linux's defaults (512 soft, 1,024 hard) pods past about 600 lose their ARP entries and never become ready");
+    }
+
     [Test]
     public async Task Should_accept_down_twice()
     {

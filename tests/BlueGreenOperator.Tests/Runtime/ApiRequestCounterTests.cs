@@ -18,6 +18,7 @@ public sealed class ApiRequestCounterTests
     [SetUp]
     public void SetUp()
     {
+        served = 0;
         address = Loopback.FreeAddress();
         server = new HttpListener();
         server.Prefixes.Add(address.ToString());
@@ -53,6 +54,22 @@ public sealed class ApiRequestCounterTests
         counts.Resource("PATCH services").Should().Be(1);
         counts.Resource("PUT deployments/status").Should().Be(1);
         counts.Resource("DELETE configmaps").Should().Be(1);
+    }
+
+    [Test]
+    public async Task Should_count_a_get_that_opens_a_watch_as_a_watch()
+    {
+        var counter = new ApiRequestCounter();
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = address.ToString() }, counter);
+
+        await client.CoreV1.ListNamespacedPodAsync("ml");
+        (await client.HttpClient.GetAsync(new Uri(address, "api/v1/namespaces/ml/pods?labelSelector=a%3Db&watch=true&allowWatchBookmarks=true"))).Dispose();
+        (await client.HttpClient.GetAsync(new Uri(address, "api/v1/namespaces/ml/pods?watch=false"))).Dispose();
+
+        var counts = counter.Snapshot();
+        counts.ByVerb.Should().BeEquivalentTo(new Dictionary<string, long> { ["GET"] = 2, ["WATCH"] = 1 });
+        counts.Resource("WATCH pods").Should().Be(1);
+        counts.Writes.Should().Be(0);
     }
 
     [Test]
